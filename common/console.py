@@ -1,0 +1,39 @@
+"""One rich Console shared by progress bars and log lines, so bars and messages never tear each other."""
+from __future__ import annotations
+
+import os
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+console = Console(stderr=True, highlight=False)
+
+
+def is_main_process() -> bool:
+    """True on rank 0 (or outside torchrun); only the main process draws bars and writes logs."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def make_progress(transient: bool = False) -> Progress:
+    """A progress bar drawn on the shared console; disabled on ranks other than 0."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[info]}"),
+        console=console,
+        transient=transient,
+        disable=not is_main_process(),
+    )
+
+
+def log(message: str) -> None:
+    if is_main_process():
+        console.print(message)
+
+
+def error_line(message: str) -> None:
+    """Print one clear error line (no traceback)."""
+    console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)

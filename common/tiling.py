@@ -1,0 +1,72 @@
+"""Tiled inference for fully convolutional image-to-image networks.
+
+The image stays on the CPU as uint8/uint16; only padded tiles go to the device, and each result is quantised
+straight into a preallocated output array, so peak memory is about input + output + one tile. With a pad at
+least the network's receptive radius, tiled output equals whole-image output (pixels near the image border see
+the same border in both cases because pads are clipped to the image).
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+
+TileFunction = Callable[[torch.Tensor], torch.Tensor]
+
+
+def dtype_max(dtype: np.dtype) -> float:
+    return 65535.0 if dtype == np.uint16 else 255.0
+
+
+def tile_boxes(height: int, width: int, tile: int) -> Iterator[tuple[int, int, int, int]]:
+    """(top, left, bottom, right) boxes covering the image; ``tile <= 0`` means one box."""
+    if tile <= 0:
+        yield 0, 0, height, width
+        return
+    for top in range(0, height, tile):
+        for left in range(0, width, tile):
+            yield top, left, min(top + tile, height), min(left + tile, width)
+
+
+def tiled_apply(
+    pixels: np.ndarray,
+    function: TileFunction,
+    scale: int,
+    tile: int = 0,
+    pad: int = 0,
+    device: torch.device | str = "cpu",
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Apply ``function`` to an image tile by tile.
+
+    Args:
+        pixels: (H, W, C) uint8 or uint16 image on the CPU.
+        function: maps a (1, C, h, w) float tile in [0, 1] on ``device`` to (1, C, h*scale, w*scale).
+        scale: the function's resize factor.
+        tile: tile size in input pixels (0: the whole image at once).
+        pad: context pixels added around each tile and cropped from its output.
+        device: where tiles are computed.
+        progress: called with (tiles done, tiles total).
+
+    Returns:
+        (H*scale, W*scale, C) array of the input's dtype, clamped and rounded.
+    """
+    height, width, channels = pixels.shape
+    peak = dtype_max(pixels.dtype)
+    output = np.empty((height * scale, width * scale, channels), dtype=pixels.dtype)
+    boxes = list(tile_boxes(height, width, tile))
+    for index, (top, left, bottom, right) in enumerate(boxes):
+        in_top, in_left = max(top - pad, 0), max(left - pad, 0)
+        in_bottom, in_right = min(bottom + pad, height), min(right + pad, width)
+        patch = torch.from_numpy(np.ascontiguousarray(pixels[in_top:in_bottom, in_left:in_right]))
+        patch = patch.permute(2, 0, 1)[None].to(device=device, dtype=torch.float32) / peak
+        with torch.inference_mode():
+            result = function(patch)
+        off_top, off_left = (top - in_top) * scale, (left - in_left) * scale
+        result = result[0, :, off_top : off_top + (bottom - top) * scale, off_left : off_left + (right - left) * scale]
+        result = (result.clamp(0, 1) * peak).round().permute(1, 2, 0).to("cpu", torch.int32).numpy()
+        output[top * scale : bottom * scale, left * scale : right * scale] = result.astype(pixels.dtype)
+        if progress:
+            progress(index + 1, len(boxes))
+    return output

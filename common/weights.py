@@ -1,0 +1,71 @@
+"""Released weights: ``model.safetensors`` (tensors + string metadata) beside ``model.json`` (the config).
+
+The safetensors metadata also carries the config, so a lone ``.safetensors`` file rebuilds its model. Nothing
+is unpickled on load.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from common.errors import UserError
+from common.imageio import write_bytes_atomic
+
+FORMAT_TAG = "gansuite"
+
+
+def save_weights(module: torch.nn.Module, path: str | os.PathLike, kind: str, config: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
+    """Write ``path`` (.safetensors) and the same stem + .json, both atomically.
+
+    Args:
+        module: the model; its state dict is saved (contiguous CPU copies).
+        kind: model kind, checked on load (e.g. ``srresnet``, ``resnet_generator``).
+        config: the model config as a plain dict.
+        extra: more JSON-able metadata (task, scale, training summary).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in module.state_dict().items()}
+    meta = {"format": FORMAT_TAG, "kind": kind, "config": config, **(extra or {})}
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
+    try:
+        save_file(state, tmp_name, metadata={"gansuite": json.dumps(meta)})
+        os.replace(tmp_name, path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    write_bytes_atomic(path.with_suffix(".json"), (json.dumps(meta, indent=2) + "\n").encode())
+
+
+def load_weights(path: str | os.PathLike, expected_kind: str | tuple[str, ...]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Read a gansuite safetensors file: (state dict, metadata dict with ``kind`` and ``config``).
+
+    Raises:
+        UserError: missing file, not safetensors, not a gansuite model, or a model of another kind.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: model file not found")
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            header = handle.metadata() or {}
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise UserError(f"{path}: not a readable safetensors model ({exc})") from None
+    if "gansuite" not in header:
+        raise UserError(f"{path}: not a gansuite model (no gansuite metadata in the safetensors header)")
+    meta = json.loads(header["gansuite"])
+    kinds = (expected_kind,) if isinstance(expected_kind, str) else expected_kind
+    if meta.get("kind") not in kinds:
+        raise UserError(f"{path}: this is a {meta.get('kind')!r} model, expected {' or '.join(kinds)}")
+    return state, meta

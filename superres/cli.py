@@ -1,0 +1,205 @@
+"""``superres`` command line: a thin layer that fills configs and calls the library."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from common.console import error_line, log
+from common.errors import UserError
+from common.imageio import DEFAULT_MAX_PIXELS
+from common.train_loop import LoopConfig, TrainingInterrupted
+from superres.models import SRResNetConfig, lr_shuffle_config, msrresnet_config, srresnet_paper_config
+
+ARCHITECTURES = {"srresnet": srresnet_paper_config, "msrresnet": msrresnet_config, "lr_shuffle": lr_shuffle_config}
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train an SR generator (pretrain or gan stage)")
+    p.add_argument("--data", required=True, help="folder of HR training images")
+    p.add_argument("--scale", type=int, default=4, choices=(2, 3, 4, 8))
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--stage", choices=("pretrain", "gan"), default="pretrain")
+    p.add_argument("--init", help="run directory or weights to start from (required for --stage gan)")
+    p.add_argument("--val", help="validation folder (Y-PSNR/SSIM by the protocol in the log)")
+    p.add_argument("--max-steps", type=int, default=100_000)
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from checkpoints/last.pt")
+    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="msrresnet")
+    p.add_argument("--blocks", type=int, help="residual blocks (default: the architecture's)")
+    p.add_argument("--channels", type=int, help="feature channels (default: the architecture's)")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--hr-size", type=int, default=128, help="HR crop size (default 128: 32 px LR patches at x4)")
+    p.add_argument("--lr", type=float, help="generator learning rate (default 2e-4 pretrain, 1e-4 gan)")
+    p.add_argument("--schedule", choices=("cosine", "step", "constant"), help="default cosine (pretrain), step (gan)")
+    p.add_argument("--pixel-loss", choices=("l1", "mse"), default="l1")
+    p.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), default="relativistic")
+    p.add_argument("--vgg-weights", help="VGG19 ImageNet weights file (default: torchvision's cache)")
+    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the exported generator (0: off)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--checkpoint-every", type=int, default=1000)
+    p.add_argument("--sample-every", type=int, default=500)
+    p.add_argument("--validate-every", type=int, default=1000)
+
+
+def _model_config(args: argparse.Namespace) -> SRResNetConfig:
+    import dataclasses
+
+    config = ARCHITECTURES[args.arch](args.scale)
+    overrides = {k: v for k, v in (("num_blocks", args.blocks), ("channels", args.channels)) if v is not None}
+    return dataclasses.replace(config, **overrides)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from superres.train import SRTrainConfig, gan_recipe, train_sr
+
+    common = dict(model=_model_config(args), hr_size=args.hr_size, pixel_loss=args.pixel_loss, vgg_weights=args.vgg_weights, val=args.val)
+    if args.stage == "gan":
+        if not args.init:
+            raise UserError("--stage gan needs --init RUN (a pretrained generator)")
+        overrides = {k: v for k, v in (("lr", args.lr), ("schedule", args.schedule)) if v is not None}
+        config = gan_recipe(args.data, args.init, gan_loss=args.gan_loss, **common, **overrides)
+    else:
+        config = SRTrainConfig(data=args.data, init=args.init, lr=args.lr or 2e-4, schedule=args.schedule or "cosine", **common)
+    loop = LoopConfig(
+        max_steps=args.max_steps, batch_size=args.batch_size, seed=args.seed, device=args.device, ema_decay=args.ema,
+        num_workers=args.workers, log_every=args.log_every, checkpoint_every=args.checkpoint_every,
+        sample_every=args.sample_every, validate_every=args.validate_every,
+    )
+    try:
+        final = train_sr(config, loop, args.out, resume=args.resume)
+    except TrainingInterrupted as stop:
+        log(f"[yellow]{stop}[/]; continue with --resume")
+        return 130
+    log(f"done: {Path(args.out) / 'model.safetensors'}  " + "  ".join(f"{k}={v:.4g}" for k, v in final.items() if isinstance(v, float)))
+    return 0
+
+
+def _add_upscale(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("upscale", help="upscale images (files, folders, globs)")
+    p.add_argument("inputs", nargs="+", metavar="PATH")
+    p.add_argument("-o", "--output", help="output folder (created if missing), or a file name for a single input")
+    p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | .onnx file")
+    p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
+    p.add_argument("--outscale", type=float, help="final scale relative to the input (resized after the network)")
+    p.add_argument("--tile", type=int, default=256, help="tile size in input pixels (0: whole image)")
+    p.add_argument("--tile-pad", type=int, help="context pixels around each tile (default: the model's receptive radius)")
+    p.add_argument("--suffix", default=None, help="added to output names (default: _x<scale>)")
+    p.add_argument("--ext", default="auto", help="output extension: auto (same as input) or png, jpg, webp, tif")
+    p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files (never the inputs)")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger inputs (0: no limit)")
+    p.add_argument("--device", default="auto")
+
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="Y-PSNR/SSIM by the SR protocol, model vs bicubic")
+    p.add_argument("--data", required=True, help="folder of HR images (e.g. Set5)")
+    p.add_argument("--scale", type=int, default=4)
+    p.add_argument("--model", default="default")
+    p.add_argument("--json", help="also write the scores to this JSON file")
+    p.add_argument("--device", default="auto")
+
+
+def run_upscale(args: argparse.Namespace) -> int:
+    from superres.upscale_files import UpscaleOptions, upscale_files
+
+    options = UpscaleOptions(
+        output=args.output, suffix=args.suffix, ext=args.ext, outscale=args.outscale, overwrite=args.overwrite,
+        max_pixels=args.max_pixels or None,
+    )
+    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_pad, args.alpha_upsampler)
+    failures = upscale_files(engine, args.inputs, options)
+    return 1 if failures else 0
+
+
+def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str):
+    from superres.upscaler import Upscaler
+
+    if backend == "onnx" or (backend == "auto" and str(model).endswith(".onnx")):
+        from export.upscaler import OnnxUpscaler
+
+        return OnnxUpscaler.from_file(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+    return Upscaler.from_pretrained(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.table import Table
+
+    from common.console import console
+    from common.device import resolve_device
+    from superres.data import load_eval_set
+    from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
+    from superres.pretrained import load_sr_model
+
+    model, meta = load_sr_model(args.model)
+    if model.config.scale != args.scale:
+        raise UserError(f"{args.model}: this is a x{model.config.scale} model, but --scale is {args.scale}")
+    device = resolve_device(args.device)
+    scores = evaluate(torch_model_upscaler(model.to(device), device), load_eval_set(args.data, args.scale), args.scale)
+    means = mean_scores(scores)
+    table = Table(title=f"{args.data} x{args.scale}: Y-PSNR (dB) / SSIM, BT.601 Y, border {args.scale}")
+    for column in ("image", "model PSNR", "model SSIM", "bicubic PSNR", "bicubic SSIM"):
+        table.add_column(column, justify="left" if column == "image" else "right")
+    for s in scores:
+        table.add_row(s.name, f"{s.psnr:.2f}", f"{s.ssim:.4f}", f"{s.bicubic_psnr:.2f}", f"{s.bicubic_ssim:.4f}")
+    table.add_row("[bold]mean", f"[bold]{means['psnr']:.2f}", f"[bold]{means['ssim']:.4f}", f"{means['bicubic_psnr']:.2f}", f"{means['bicubic_ssim']:.4f}")
+    console.print(table)
+    if args.json:
+        from dataclasses import asdict
+
+        from common.imageio import write_bytes_atomic
+
+        payload = {"data": str(args.data), "scale": args.scale, "model": str(args.model), "mean": means, "images": [asdict(s) for s in scores]}
+        write_bytes_atomic(args.json, (json.dumps(payload, indent=2) + "\n").encode())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="superres", description="SRResNet/SRGAN super-resolution: train, upscale, evaluate, export")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    _add_upscale(sub)
+    _add_eval(sub)
+    _add_export(sub)
+    return parser
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export a generator to a verified ONNX file")
+    p.add_argument("model", help="default | RUN directory | .safetensors file")
+    p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
+    p.add_argument("--opset", type=int, default=18)
+    p.add_argument("--fp16", action="store_true", help="float16 weights and activations (for GPU deployment)")
+    p.add_argument("--int8", metavar="CALIB_DIR", help="static int8 quantisation calibrated on this image folder (CPU)")
+    p.add_argument("--overwrite", action="store_true")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from export.cli_support import export_sr_model
+
+    export_sr_model(args.model, args.output, opset=args.opset, fp16=args.fp16, int8_calibration=args.int8, overwrite=args.overwrite)
+    return 0
+
+
+COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        error_line(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        error_line("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Finding and loading SR generators: the embedded default, a run directory, or a .safetensors file."""
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from common.config import config_from_dict
+from common.errors import UserError
+from common.weights import load_weights
+from superres.models import MODEL_KIND, SRResNet, SRResNetConfig
+
+DEFAULT_MODEL_FILE = "default_x4.safetensors"
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("superres.weights").joinpath(DEFAULT_MODEL_FILE)))
+
+
+def resolve_model_path(spec: str | os.PathLike) -> Path:
+    """``default`` -> the embedded model; a run directory -> its model.safetensors; else the file itself."""
+    if str(spec) == "default":
+        path = default_model_path()
+        if not path.is_file():
+            raise UserError(f"{path}: the embedded default model is missing from this installation")
+        return path
+    path = Path(spec)
+    if path.is_dir():
+        candidate = path / "model.safetensors"
+        if not candidate.is_file():
+            raise UserError(f"{path}: run directory holds no model.safetensors (has training reached its first checkpoint?)")
+        return candidate
+    return path
+
+
+def load_sr_model(spec: str | os.PathLike) -> tuple[SRResNet, dict[str, Any]]:
+    """Build an SRResNet from saved weights; returns (model in eval mode on CPU, metadata).
+
+    Raises:
+        UserError: missing file, not a gansuite SR model, or weights that do not fit the config.
+    """
+    path = resolve_model_path(spec)
+    state, meta = load_weights(path, MODEL_KIND)
+    try:
+        model = SRResNet(config_from_dict(SRResNetConfig, meta["config"]))
+        model.load_state_dict(state)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise UserError(f"{path}: weights do not match their config ({str(exc).splitlines()[0]})") from None
+    return model.eval(), meta

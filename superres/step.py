@@ -1,0 +1,155 @@
+"""The super-resolution step object for the generic loop: ``pretrain`` (pixel loss) and ``gan`` stages."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from common.gan_losses import GANLoss
+from common.resize import imresize
+from common.weights import save_weights
+from common.config import config_to_dict
+from superres.data import EvalImage
+from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
+from superres.models import MODEL_KIND, SRResNet
+
+
+def make_lr(hr: torch.Tensor, scale: int) -> torch.Tensor:
+    """HR uint8 (B, 3, S, S) -> (LR, HR) floats in [0, 1]; LR by MATLAB bicubic, quantised to 8 bits like a real
+    LR image (as the evaluation protocol's LR is)."""
+    hr_float = hr.to(torch.float32) / 255.0
+    lr = imresize(hr_float, 1.0 / scale).clamp(0, 1)
+    return (lr * 255).round() / 255, hr_float
+
+
+def pixel_loss(kind: str, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    if kind == "l1":
+        return F.l1_loss(prediction, target)
+    if kind == "mse":
+        return F.mse_loss(prediction, target)
+    raise ValueError(f"unknown pixel loss {kind!r}; expected 'l1' or 'mse'")
+
+
+class SRStep:
+    """Pretrain: G minimises the pixel loss. GAN: G minimises pixel + perceptual + adversarial, then D steps.
+
+    Args:
+        generator: the SRResNet being trained.
+        scale: upscaling factor.
+        optimizer_g / scheduler_g: generator optimisation.
+        pixel_loss_kind / pixel_weight: pixel loss and its weight.
+        discriminator, optimizer_d, scheduler_d, perceptual, perceptual_weight, gan_loss, adversarial_weight:
+            only for the ``gan`` stage (None in pretrain).
+        eval_pairs: validation pairs (may be empty).
+    """
+
+    def __init__(
+        self,
+        generator: SRResNet,
+        scale: int,
+        optimizer_g: torch.optim.Optimizer,
+        scheduler_g: Any,
+        pixel_loss_kind: str = "l1",
+        pixel_weight: float = 1.0,
+        discriminator: nn.Module | None = None,
+        optimizer_d: torch.optim.Optimizer | None = None,
+        scheduler_d: Any = None,
+        perceptual: nn.Module | None = None,
+        perceptual_weight: float = 1.0,
+        gan_loss: str = "relativistic",
+        adversarial_weight: float = 5e-3,
+        eval_pairs: list[EvalImage] | None = None,
+        extra_export_metadata: dict[str, Any] | None = None,
+    ):
+        self.scale = scale
+        self.pixel_loss_kind, self.pixel_weight = pixel_loss_kind, pixel_weight
+        self.nets: dict[str, nn.Module] = {"generator": generator}
+        self.optimizers = {"generator": optimizer_g}
+        self.schedulers = {"generator": scheduler_g}
+        self.gan = discriminator is not None
+        if self.gan:
+            self.nets["discriminator"] = discriminator
+            self.optimizers["discriminator"] = optimizer_d
+            self.schedulers["discriminator"] = scheduler_d
+        self.wrapped = dict(self.nets)
+        self.perceptual, self.perceptual_weight = perceptual, perceptual_weight
+        self.gan_loss, self.adversarial_weight = GANLoss(gan_loss), adversarial_weight
+        self.eval_pairs = eval_pairs or []
+        self.extra_export_metadata = extra_export_metadata or {}
+
+    def run(self, batch: torch.Tensor, step: int, autocast: Any) -> dict[str, float]:
+        lr, hr = make_lr(batch, self.scale)
+        generator = self.wrapped["generator"]
+        logs: dict[str, float] = {}
+
+        # Generator phase (D frozen; its raw module is used so DDP does not expect D gradients).
+        discriminator = self.nets.get("discriminator")
+        if discriminator is not None:
+            discriminator.requires_grad_(False)
+        with autocast():
+            sr = generator(lr)
+            loss_pixel = pixel_loss(self.pixel_loss_kind, sr.float(), hr)
+            loss_g = self.pixel_weight * loss_pixel
+            if self.gan:
+                loss_perceptual = self.perceptual(sr.float(), hr)
+                real_logits = discriminator(hr).detach()
+                fake_logits = discriminator(sr)
+                loss_adv = self.gan_loss.generator(fake_logits.float(), real_logits.float())
+                loss_g = loss_g + self.perceptual_weight * loss_perceptual + self.adversarial_weight * loss_adv
+                logs.update(loss_perceptual=loss_perceptual.item(), loss_g_adv=loss_adv.item())
+        self.optimizers["generator"].zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.optimizers["generator"].step()
+        self.schedulers["generator"].step()
+        logs["loss_pixel"] = loss_pixel.item()
+
+        # Discriminator phase on the detached fake from this step.
+        if self.gan:
+            discriminator.requires_grad_(True)
+            with autocast():
+                real_logits = self.wrapped["discriminator"](hr)
+                fake_logits = self.wrapped["discriminator"](sr.detach())
+                loss_d = self.gan_loss.discriminator(real_logits.float(), fake_logits.float())
+            self.optimizers["discriminator"].zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.optimizers["discriminator"].step()
+            self.schedulers["discriminator"].step()
+            logs["loss_d"] = loss_d.item()
+        return logs
+
+    def extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def sample_grid(self, generator: nn.Module, fixed_batch: torch.Tensor) -> torch.Tensor:
+        """Rows of [bicubic | model | HR] for the fixed HR crops."""
+        lr, hr = make_lr(fixed_batch, self.scale)
+        was_training = generator.training
+        generator.eval()
+        sr = generator(lr).clamp(0, 1)
+        generator.train(was_training)
+        bicubic = imresize(lr, float(self.scale)).clamp(0, 1)
+        rows = [torch.cat([b, s, h], dim=-1) for b, s, h in zip(bicubic, sr, hr)]
+        return torch.cat(rows, dim=-2)
+
+    def validate(self, generator: nn.Module) -> dict[str, float]:
+        if not self.eval_pairs:
+            return {}
+        device = next(generator.parameters()).device
+        was_training = generator.training
+        generator.eval()
+        means = mean_scores(evaluate(torch_model_upscaler(generator, device), self.eval_pairs, self.scale))
+        generator.train(was_training)
+        return {"val_psnr": means["psnr"], "val_ssim": means["ssim"]}
+
+    def export(self, generator: nn.Module, run_dir: Path, step: int) -> None:
+        config = generator.config
+        save_weights(
+            generator, run_dir / "model.safetensors", MODEL_KIND, config_to_dict(config),
+            {"task": "superres", "scale": config.scale, "step": step, **self.extra_export_metadata},
+        )

@@ -1,0 +1,126 @@
+"""Super-resolution training: build the step object from a frozen config and run the generic loop."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from common.discriminators import SRGANDiscriminator, SRGANDiscriminatorConfig
+from common.errors import UserError
+from common.perceptual import PerceptualLoss
+from common.train_loop import LoopConfig, fit, prepare_device
+from superres.data import SRTrainDataset, load_eval_set
+from superres.models import SRResNet, SRResNetConfig
+from superres.pretrained import load_sr_model
+from superres.step import SRStep
+
+
+@dataclass(frozen=True)
+class SRTrainConfig:
+    """Everything task-specific about an SR run (saved in its checkpoints).
+
+    Attributes:
+        data: folder of HR training images.
+        stage: ``pretrain`` (pixel loss only) or ``gan`` (pixel + perceptual + adversarial).
+        model: generator architecture (ignored in ``gan``, which takes the architecture of ``init``).
+        init: run directory or weights file to start the generator from (required for ``gan``).
+        hr_size: HR crop size (LR patch = hr_size / scale).
+        lr / lr_d: Adam learning rates of G and D.
+        schedule: ``cosine`` (to 1% at the end), ``step`` (x0.1 at half way, SRGAN's recipe) or ``constant``.
+        pixel_loss / pixel_weight: ``l1`` or ``mse`` and its weight.
+        perceptual_weight / vgg_weights / perceptual_layer: VGG19 content loss (gan stage).
+        gan_loss / adversarial_weight: adversarial loss kind and weight (gan stage).
+        val: optional validation folder (Y-PSNR/SSIM logged).
+    """
+
+    data: str
+    model: SRResNetConfig = field(default_factory=SRResNetConfig)
+    stage: str = "pretrain"
+    init: str | None = None
+    hr_size: int = 128
+    lr: float = 2e-4
+    lr_d: float = 1e-4
+    schedule: str = "cosine"
+    pixel_loss: str = "l1"
+    pixel_weight: float = 1.0
+    perceptual_weight: float = 1.0
+    perceptual_layer: str = "conv5_4"
+    vgg_weights: str | None = None
+    gan_loss: str = "relativistic"
+    adversarial_weight: float = 5e-3
+    val: str | None = None
+
+
+def gan_recipe(data: str, init: str, **overrides: Any) -> SRTrainConfig:
+    """The ESRGAN-style recipe of BasicSR: L1 1e-2 + VGG19 conv5_4 1.0 + relativistic GAN 5e-3, Adam 1e-4."""
+    defaults = dict(stage="gan", init=init, lr=1e-4, lr_d=1e-4, schedule="step", pixel_weight=1e-2, perceptual_weight=1.0,
+                    gan_loss="relativistic", adversarial_weight=5e-3)
+    return SRTrainConfig(data=data, **{**defaults, **overrides})
+
+
+def _scheduler(optimizer: torch.optim.Optimizer, kind: str, max_steps: int) -> Any:
+    if kind == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max_steps, eta_min=optimizer.param_groups[0]["lr"] * 0.01)
+    if kind == "step":
+        return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[max(1, max_steps // 2)], gamma=0.1)
+    if kind == "constant":
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    raise UserError(f"unknown schedule {kind!r}; expected cosine, step or constant")
+
+
+def _check(config: SRTrainConfig) -> None:
+    scale = config.model.scale
+    if config.stage not in ("pretrain", "gan"):
+        raise UserError(f"--stage {config.stage}: expected pretrain or gan")
+    if config.hr_size % scale:
+        raise UserError(f"--hr-size {config.hr_size} is not a multiple of --scale {scale}")
+    if config.stage == "gan" and not config.init:
+        raise UserError("--stage gan needs --init RUN (a pretrained generator)")
+
+
+def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.device) -> tuple[SRStep, SRTrainConfig]:
+    """Create networks, optimizers and losses; returns the step and the config with the effective model."""
+    _check(config)
+    if config.init:
+        generator, meta = load_sr_model(config.init)
+        if generator.config.scale != config.model.scale:
+            raise UserError(f"{config.init}: a x{generator.config.scale} model cannot start a x{config.model.scale} run (--scale)")
+        config = dataclasses.replace(config, model=generator.config)
+    else:
+        generator = SRResNet(config.model)
+    generator.to(device)
+    optimizer_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=(0.9, 0.99))
+    kwargs: dict[str, Any] = {}
+    if config.stage == "gan":
+        discriminator = SRGANDiscriminator(SRGANDiscriminatorConfig(in_channels=config.model.in_channels, input_size=config.hr_size)).to(device)
+        optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=(0.9, 0.99))
+        kwargs = dict(
+            discriminator=discriminator, optimizer_d=optimizer_d, scheduler_d=_scheduler(optimizer_d, config.schedule, loop_config.max_steps),
+            perceptual=PerceptualLoss.from_pretrained(config.vgg_weights, config.perceptual_layer).to(device),
+            perceptual_weight=config.perceptual_weight, gan_loss=config.gan_loss, adversarial_weight=config.adversarial_weight,
+        )
+    eval_pairs = load_eval_set(config.val, config.model.scale) if config.val else []
+    step = SRStep(
+        generator, config.model.scale, optimizer_g, _scheduler(optimizer_g, config.schedule, loop_config.max_steps),
+        config.pixel_loss, config.pixel_weight, eval_pairs=eval_pairs, extra_export_metadata={"stage": config.stage}, **kwargs,
+    )
+    return step, config
+
+
+def train_sr(config: SRTrainConfig, loop_config: LoopConfig, run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
+    """Train an SR generator; see :class:`SRTrainConfig`. Returns the last logged metrics.
+
+    Raises:
+        UserError: bad data folder, options or init model.
+        common.train_loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
+    """
+    _check(config)
+    device = prepare_device(loop_config)
+    dataset = SRTrainDataset(config.data, config.hr_size, loop_config.seed)
+    step, config = build_sr_step(config, loop_config, device)
+    # Fixed sample batch: the same four crops every time (ids far beyond any training id).
+    fixed = torch.stack([dataset[10**12 + i] for i in range(min(4, len(dataset)))])
+    return fit(step, dataset, run_dir, loop_config, config, fixed_batch=fixed, resume=resume, device=device)
