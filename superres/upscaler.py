@@ -24,7 +24,7 @@ AlphaUpsampler = Literal["bicubic", "model"]
 
 
 def _to_array(image: Image.Image | np.ndarray) -> tuple[np.ndarray, str]:
-    """(H, W, C) uint8/uint16 array and a tag to convert the result back ('pil', 'hw', 'hwc', 'float')."""
+    """(H, W, C) uint8/uint16 array and a tag to convert the result back ('pil', 'hw', 'hwc', 'float-hw', ...)."""
     if isinstance(image, Image.Image):
         from common.imageio import pil_to_array
 
@@ -37,7 +37,7 @@ def _to_array(image: Image.Image | np.ndarray) -> tuple[np.ndarray, str]:
     if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
         raise UserError(f"array of shape {image.shape}: expected (H, W) or (H, W, C) with C in 1..4")
     if image.dtype in (np.float32, np.float64):
-        return (np.clip(image, 0, 1) * 65535).round().astype(np.uint16), "float"
+        return (np.clip(image, 0, 1) * 65535).round().astype(np.uint16), "float-" + kind
     if image.dtype not in (np.uint8, np.uint16):
         raise UserError(f"array dtype {image.dtype}: expected uint8, uint16 or float in [0, 1]")
     return image, kind
@@ -51,8 +51,8 @@ def _from_array(pixels: np.ndarray, kind: str) -> Image.Image | np.ndarray:
                 return Image.fromarray(pixels[..., 0], mode="I;16")
             pixels = (pixels / 257.0).round().astype(np.uint8)  # PIL has no 16-bit RGB mode
         return Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode={1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels])
-    if kind == "float":
-        return pixels.astype(np.float32) / 65535.0
+    if kind.startswith("float-"):
+        pixels, kind = pixels.astype(np.float32) / 65535.0, kind.removeprefix("float-")
     return pixels[..., 0] if kind == "hw" else pixels
 
 

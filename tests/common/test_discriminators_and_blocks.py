@@ -1,0 +1,39 @@
+import pytest
+import torch
+
+from common.blocks import PixelShuffleUpsampler, ResidualBlock, count_parameters, make_activation, make_norm
+from common.discriminators import PatchGANConfig, PatchGANDiscriminator, SRGANDiscriminator, SRGANDiscriminatorConfig
+
+
+def test_patchgan_70x70_reference_size():
+    disc = PatchGANDiscriminator(PatchGANConfig(in_channels=3, ndf=64, n_layers=3))
+    assert count_parameters(disc) == 2_764_737
+    assert disc(torch.zeros(1, 3, 256, 256)).shape == (1, 1, 30, 30)
+
+
+def test_patchgan_tiny_config_runs(device):
+    disc = PatchGANDiscriminator(PatchGANConfig(ndf=8, n_layers=2)).to(device)
+    assert disc(torch.zeros(2, 3, 32, 32, device=device)).shape[:2] == (2, 1)
+
+
+def test_srgan_discriminator_shape_and_input_check():
+    disc = SRGANDiscriminator(SRGANDiscriminatorConfig(base_channels=8, input_size=32))
+    assert disc(torch.zeros(3, 3, 32, 32)).shape == (3, 1)
+    with pytest.raises(ValueError, match="expects 32x32"):
+        disc(torch.zeros(1, 3, 48, 48))
+
+
+def test_residual_block_and_upsampler_shapes():
+    block = ResidualBlock(8, norm="instance", padding_mode="reflect")
+    assert block(torch.randn(1, 8, 9, 9)).shape == (1, 8, 9, 9)
+    for scale in (2, 3, 4, 8):
+        assert PixelShuffleUpsampler(scale, 4)(torch.zeros(1, 4, 5, 5)).shape == (1, 4, 5 * scale, 5 * scale)
+    with pytest.raises(ValueError):
+        PixelShuffleUpsampler(5, 4)
+
+
+def test_factories_reject_unknown_names():
+    with pytest.raises(ValueError):
+        make_norm("group", 4)
+    with pytest.raises(ValueError):
+        make_activation("swish")

@@ -1,0 +1,24 @@
+"""Small generated data for tests that must run without shared/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from common.imageio import write_image
+
+
+def make_image_folder(folder: Path, count: int = 6, size: tuple[int, int] = (48, 40), seed: int = 0) -> Path:
+    """Smooth random RGB images (gradients + blobs) so SR has something to learn."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    height, width = size
+    yy, xx = np.mgrid[0:height, 0:width] / max(height, width)
+    for index in range(count):
+        channels = []
+        for _ in range(3):
+            a, b, c, d = rng.uniform(-1, 1, 4)
+            channels.append(0.5 + 0.25 * np.sin(6 * a * xx + 5 * b * yy + c) + 0.2 * np.cos(9 * d * xx * yy))
+        pixels = (np.clip(np.stack(channels, axis=2), 0, 1) * 255).round().astype(np.uint8)
+        write_image(folder / f"img{index:02d}.png", pixels)
+    return folder

@@ -1,0 +1,112 @@
+"""``superres`` CLI behaviour: naming, no overwriting, one clear line per bad file, exit codes."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from common.config import config_to_dict
+from common.imageio import read_image, write_image
+from common.weights import save_weights
+from superres.cli import main
+from superres.models import SRResNet, lr_shuffle_config
+from tests.helpers import make_image_folder
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    torch.manual_seed(0)
+    model = SRResNet(lr_shuffle_config(2, num_blocks=1, channels=8))
+    path = tmp_path / "tiny.safetensors"
+    save_weights(model, path, "srresnet", config_to_dict(model.config))
+    return path
+
+
+def test_folder_to_folder_with_bad_files(tmp_path, model_file, capsys):
+    inputs = make_image_folder(tmp_path / "in", count=2, size=(12, 10))
+    (inputs / "zero.png").write_bytes(b"")
+    (inputs / "text.jpg").write_text("hello")
+    code = main(["upscale", str(inputs), "-o", str(tmp_path / "out"), "--model", str(model_file), "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["img00_x2.png", "img01_x2.png"]
+    assert read_image(tmp_path / "out" / "img00_x2.png").shape == (24, 20, 3)
+    assert "zero.png: empty file" in err and "text.jpg: cannot read image" in err
+    assert "Traceback" not in err
+
+
+def test_single_output_file_and_no_overwrite(tmp_path, model_file, capsys):
+    source = make_image_folder(tmp_path / "in", count=1, size=(12, 10)) / "img00.png"
+    target = tmp_path / "result.png"
+    assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file)]) == 0
+    before = target.read_bytes()
+    assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert target.read_bytes() == before
+    assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file), "--overwrite", "--outscale", "1"]) == 0
+    assert read_image(target).shape == (12, 10, 3)
+
+
+def test_never_overwrites_the_input(tmp_path, model_file, capsys):
+    source = make_image_folder(tmp_path / "in", count=1, size=(12, 10)) / "img00.png"
+    original = source.read_bytes()
+    code = main(["upscale", str(source), "--model", str(model_file), "--suffix", "", "--overwrite"])
+    assert code == 1 and "overwrite the input" in capsys.readouterr().err
+    assert source.read_bytes() == original
+
+
+def test_16bit_grey_rgba_through_the_cli(tmp_path, model_file):
+    rng = np.random.default_rng(0)
+    write_image(tmp_path / "deep.png", rng.integers(0, 65536, (10, 9, 1), dtype=np.uint16))
+    write_image(tmp_path / "alpha.png", rng.integers(0, 256, (10, 9, 4), dtype=np.uint8))
+    assert main(["upscale", str(tmp_path / "deep.png"), str(tmp_path / "alpha.png"), "-o", str(tmp_path / "o"), "--model", str(model_file)]) == 0
+    deep, alpha = read_image(tmp_path / "o" / "deep_x2.png"), read_image(tmp_path / "o" / "alpha_x2.png")
+    assert deep.dtype == np.uint16 and deep.shape == (20, 18, 1)
+    assert alpha.shape == (20, 18, 4)
+
+
+def test_decompression_bomb_flag(tmp_path, model_file, capsys):
+    write_image(tmp_path / "big.png", np.zeros((40, 50, 3), dtype=np.uint8))
+    assert main(["upscale", str(tmp_path / "big.png"), "--model", str(model_file), "--max-pixels", "1000"]) == 1
+    assert "decompression bomb" in capsys.readouterr().err
+
+
+def test_missing_and_wrong_models(tmp_path, capsys):
+    source = make_image_folder(tmp_path / "in", count=1, size=(12, 10)) / "img00.png"
+    assert main(["upscale", str(source), "--model", str(tmp_path / "none.safetensors")]) == 2
+    assert "model file not found" in capsys.readouterr().err
+    (tmp_path / "bad.safetensors").write_bytes(b"garbage")
+    assert main(["upscale", str(source), "--model", str(tmp_path / "bad.safetensors")]) == 2
+    assert "not a readable safetensors" in capsys.readouterr().err
+
+
+def test_eval_json_and_wrong_scale(tmp_path, model_file, capsys):
+    data = make_image_folder(tmp_path / "hr", count=2, size=(24, 20))
+    assert main(["eval", "--data", str(data), "--scale", "2", "--model", str(model_file), "--json", str(tmp_path / "s.json")]) == 0
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert len(scores["images"]) == 2 and scores["mean"]["bicubic_psnr"] > 20
+    assert main(["eval", "--data", str(data), "--scale", "4", "--model", str(model_file)]) == 2
+    assert "x2 model, but --scale is 4" in capsys.readouterr().err
+
+
+def test_train_cli_bad_options(tmp_path, capsys):
+    data = make_image_folder(tmp_path / "d", count=1, size=(12, 10))
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "r"), "--stage", "gan"]) == 2
+    assert "--init" in capsys.readouterr().err
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "r"), "--hr-size", "30"]) == 2
+    assert "multiple of --scale" in capsys.readouterr().err
+    assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "r")]) == 2
+    assert "training folder not found" in capsys.readouterr().err
+
+
+def test_train_cli_pretrain_then_gan_needs_vgg(tmp_path, capsys):
+    data = make_image_folder(tmp_path / "d", count=2, size=(40, 40))
+    run = tmp_path / "pre"
+    args = ["train", "--data", str(data), "--out", str(run), "--scale", "2", "--arch", "lr_shuffle", "--blocks", "1",
+            "--channels", "8", "--hr-size", "16", "--batch-size", "2", "--max-steps", "3", "--device", "cpu"]
+    assert main(args) == 0
+    assert (run / "model.safetensors").is_file() and (run / "model.json").is_file()
+    gan = ["train", "--data", str(data), "--out", str(tmp_path / "gan"), "--scale", "2", "--stage", "gan", "--init", str(run),
+           "--hr-size", "16", "--max-steps", "2", "--vgg-weights", str(tmp_path / "absent.pth")]
+    assert main(gan) == 2
+    assert "VGG19 ImageNet weights not found" in capsys.readouterr().err

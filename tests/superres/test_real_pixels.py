@@ -1,0 +1,38 @@
+"""Real-pixel checks on shared/data (skipped with a reason when the folder is absent)."""
+import numpy as np
+import pytest
+import torch
+
+from common.imageio import read_image
+from superres.data import load_eval_set
+from superres.evaluate import bicubic_upscale, evaluate, mean_scores, torch_model_upscaler
+from superres.pretrained import default_model_path, load_sr_model
+from superres.upscaler import Upscaler
+from tests.conftest import shared_folder
+
+
+def test_bicubic_x4_on_set5_matches_the_published_figure():
+    pairs = load_eval_set(shared_folder("sr", "Set5"), 4)
+    scores = evaluate(lambda lr: bicubic_upscale(lr, 4), pairs, 4)
+    assert mean_scores(scores)["psnr"] == pytest.approx(28.43, abs=0.05)
+
+
+def test_default_model_beats_its_target_on_set5():
+    pairs = load_eval_set(shared_folder("sr", "Set5"), 4)
+    model, meta = load_sr_model("default")
+    assert meta["config"]["scale"] == 4
+    means = mean_scores(evaluate(torch_model_upscaler(model, torch.device("cpu")), pairs, 4))
+    assert means["psnr"] >= 30.4
+    assert means["psnr"] > means["bicubic_psnr"] + 1.5
+
+
+def test_default_model_tiled_equals_whole_on_a_real_image():
+    pixels = read_image(shared_folder("sr", "Set5") / "baby.png")[:200, :180]
+    whole = Upscaler.from_pretrained("default", device="cpu", tile=0)(pixels)
+    tiled = Upscaler.from_pretrained("default", device="cpu", tile=64)(pixels)
+    assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
+
+
+def test_default_model_is_embedded():
+    assert default_model_path().is_file()
+    assert default_model_path().stat().st_size < 8_000_000
