@@ -278,7 +278,7 @@ def fit(
             logs = step_obj.run(batch, step, autocast)
             step += 1
             if ema is not None:
-                ema.update(generator)
+                ema.update(generator, step)
             for key, value in logs.items():
                 running[key] = running.get(key, 0.0) + float(value)
             running_count += 1
