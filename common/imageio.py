@@ -174,6 +174,14 @@ def _encode(pixels: np.ndarray, suffix: str, quality: int) -> bytes:
     return buffer.getvalue()
 
 
+def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Give a finished temporary file normal permissions (mkstemp makes 0600) and rename it onto ``path``."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_name, 0o666 & ~umask)
+    os.replace(tmp_name, path)
+
+
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
     path = Path(path)
@@ -183,10 +191,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp creates 0600; give the file normal permissions
-        os.replace(tmp_name, path)
+        publish_temp_file(tmp_name, path)
     except BaseException:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)

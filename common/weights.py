@@ -16,7 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from common.errors import UserError
-from common.imageio import write_bytes_atomic
+from common.imageio import publish_temp_file, write_bytes_atomic
 
 FORMAT_TAG = "gansuite"
 
@@ -38,7 +38,7 @@ def save_weights(module: torch.nn.Module, path: str | os.PathLike, kind: str, co
     os.close(handle)
     try:
         save_file(state, tmp_name, metadata={"gansuite": json.dumps(meta)})
-        os.replace(tmp_name, path)
+        publish_temp_file(tmp_name, path)
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)

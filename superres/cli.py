@@ -118,10 +118,13 @@ def run_upscale(args: argparse.Namespace) -> int:
 def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str):
     from superres.upscaler import Upscaler
 
-    if backend == "onnx" or (backend == "auto" and str(model).endswith(".onnx")):
-        from export.upscaler import OnnxUpscaler
-
-        return OnnxUpscaler.from_file(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+    is_onnx = str(model).endswith(".onnx")
+    if backend == "torch" and is_onnx:
+        raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
+    if backend == "onnx" and not is_onnx:
+        raise UserError(f"{model}: --backend onnx needs an .onnx file (make one with `superres export`)")
+    if is_onnx:
+        return Upscaler.from_onnx(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
     return Upscaler.from_pretrained(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
 
 
@@ -176,13 +179,15 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--opset", type=int, default=18)
     p.add_argument("--fp16", action="store_true", help="float16 weights and activations (for GPU deployment)")
     p.add_argument("--int8", metavar="CALIB_DIR", help="static int8 quantisation calibrated on this image folder (CPU)")
+    p.add_argument("--verify-image", help="real image for the export check (default: the first calibration image or a synthetic one)")
     p.add_argument("--overwrite", action="store_true")
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from export.cli_support import export_sr_model
+    from superres.onnx import export_sr_model
 
-    export_sr_model(args.model, args.output, opset=args.opset, fp16=args.fp16, int8_calibration=args.int8, overwrite=args.overwrite)
+    export_sr_model(args.model, args.output, opset=args.opset, fp16=args.fp16, int8_calibration=args.int8,
+                    overwrite=args.overwrite, verify_image=args.verify_image)
     return 0
 
 

@@ -60,7 +60,8 @@ class Upscaler:
     """Upscales images with an SR generator, tile by tile.
 
     Args:
-        model: an SRResNet taking (B, 3, h, w) in [0, 1].
+        model: an SRResNet taking (B, 3, h, w) in [0, 1], or an :class:`export.runtime.OnnxSession` of one
+            (see :meth:`from_onnx`); both run through the same tiling code.
         device: ``auto``, ``cpu``, ``cuda[:i]``.
         tile: tile size in input pixels (0: whole image).
         tile_pad: context around each tile (default: the model's receptive radius, so tiles are seamless).
@@ -70,14 +71,20 @@ class Upscaler:
 
     def __init__(self, model: SRResNet, device: str = "auto", tile: int = 256, tile_pad: int | None = None,
                  alpha_upsampler: AlphaUpsampler = "bicubic", fast: bool = True):
-        self.device = resolve_device(device)
-        self.model = model.eval().requires_grad_(False).to(self.device)
-        if fast and self.device.type == "cpu":
-            self.model = self.model.to(memory_format=torch.channels_last)
+        from export.runtime import OnnxSession
+
+        if isinstance(model, OnnxSession):
+            self.device, self.model, self.onnx = torch.device("cpu"), None, model
+            self.scale, radius = model.scale, int(model.metadata.get("receptive_radius", 40))
+        else:
+            self.device, self.onnx = resolve_device(device), None
+            self.model = model.eval().requires_grad_(False).to(self.device)
+            if fast and self.device.type == "cpu":
+                self.model = self.model.to(memory_format=torch.channels_last)
+            self.scale, radius = model.config.scale, model.receptive_radius
         self.fast = fast
-        self.scale = model.config.scale
         self.tile = tile
-        self.tile_pad = model.receptive_radius if tile_pad is None else tile_pad
+        self.tile_pad = radius if tile_pad is None else tile_pad
         if alpha_upsampler not in ("bicubic", "model"):
             raise UserError(f"alpha upsampler {alpha_upsampler!r}: expected bicubic or model")
         self.alpha_upsampler = alpha_upsampler
@@ -88,7 +95,16 @@ class Upscaler:
         model, _ = load_sr_model(spec)
         return cls(model, **kwargs)
 
+    @classmethod
+    def from_onnx(cls, path: str | os.PathLike, device: str = "auto", threads: int = 0, **kwargs) -> "Upscaler":
+        """An upscaler running a gansuite SR ONNX file with onnxruntime (see ``superres export``)."""
+        from export.runtime import OnnxSession
+
+        return cls(OnnxSession(path, device=device, threads=threads, task="superres"), **kwargs)
+
     def _network(self, tile: torch.Tensor) -> torch.Tensor:
+        if self.onnx is not None:
+            return self.onnx(tile)
         if self.fast and tile.device.type == "cpu":
             tile = tile.contiguous(memory_format=torch.channels_last)
         return self.model(tile)

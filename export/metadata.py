@@ -1,0 +1,64 @@
+"""The metadata every gansuite ONNX file carries, so a reader needs nothing else to use it correctly."""
+from __future__ import annotations
+
+import json
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from common.errors import UserError
+
+FORMAT = "gansuite-onnx/1"
+REQUIRED_KEYS = ("format", "task", "kind", "scale", "input_range", "output_range", "channel_order", "layout", "color_space", "config", "version", "precision")
+
+
+def project_version() -> str:
+    try:
+        return version("gansuite")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_metadata(task: str, kind: str, config: dict[str, Any], scale: int, input_range: tuple[float, float],
+                   output_range: tuple[float, float], extra: dict[str, Any] | None = None) -> dict[str, str]:
+    """String metadata for ``onnx.ModelProto.metadata_props``.
+
+    Args:
+        task: ``superres`` or ``translate``.
+        kind: model kind (``srresnet``, ``resnet_generator``).
+        config: the architecture config as a plain dict.
+        scale: output size / input size (1 for translation).
+        input_range / output_range: value ranges of the tensors, e.g. (0, 1) or (-1, 1).
+        extra: more entries (direction, receptive radius, ...); values are JSON-encoded unless strings.
+    """
+    meta = {
+        "format": FORMAT,
+        "task": task,
+        "kind": kind,
+        "scale": str(scale),
+        "input_range": f"{input_range[0]:g},{input_range[1]:g}",
+        "output_range": f"{output_range[0]:g},{output_range[1]:g}",
+        "channel_order": "RGB",
+        "layout": "NCHW",
+        "color_space": "sRGB, gamma-encoded; 8/16-bit values scaled linearly to the input range",
+        "config": json.dumps(config, sort_keys=True),
+        "version": project_version(),
+        "precision": "fp32",
+    }
+    for key, value in (extra or {}).items():
+        meta[key] = value if isinstance(value, str) else json.dumps(value)
+    return meta
+
+
+def check_metadata(meta: dict[str, str], source: str, task: str | None = None) -> dict[str, str]:
+    """Raise a one-line UserError unless ``meta`` is gansuite metadata (of ``task`` when given)."""
+    missing = [key for key in REQUIRED_KEYS if key not in meta]
+    if meta.get("format") != FORMAT or missing:
+        raise UserError(f"{source}: not a gansuite ONNX model (missing metadata: {', '.join(missing) or 'format'})")
+    if task is not None and meta["task"] != task:
+        raise UserError(f"{source}: this ONNX model is for {meta['task']!r}, not {task!r}")
+    return meta
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    low, high = (float(v) for v in text.split(","))
+    return low, high

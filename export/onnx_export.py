@@ -1,0 +1,168 @@
+"""Export a generator to one self-contained, self-verified ONNX file.
+
+Dynamic batch, height and width; opset 18; no external-data side file; gansuite metadata inside. Every export
+runs the file with onnxruntime against PyTorch on random inputs of several shapes and on a real image, and
+fails (leaving no file) when the fp32 max absolute difference exceeds 1e-4.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from common.errors import UserError
+from common.imageio import publish_temp_file
+
+FP32_TOLERANCE = 1e-4
+FP16_TOLERANCE = 2e-2
+VERIFY_SHAPES = ((1, 32, 32), (2, 24, 40), (1, 45, 29))
+
+
+class ExportVerificationError(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    max_abs_diff: dict[str, float]
+    tolerance: float
+
+    @property
+    def worst(self) -> float:
+        return max(self.max_abs_diff.values())
+
+
+def _export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: int) -> onnx.ModelProto:
+    example = torch.rand(1, channels, 8 * multiple_of, 8 * multiple_of)
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    if multiple_of > 1:
+        # H, W = multiple_of * k: tells the exporter the sizes a generator with stride-2 layers accepts.
+        height, width = torch.export.Dim("h_units", min=1, max=4096) * multiple_of, torch.export.Dim("w_units", min=1, max=4096) * multiple_of
+    else:
+        height, width = torch.export.Dim("height", min=2, max=16384), torch.export.Dim("width", min=2, max=16384)
+    import inspect
+
+    input_name = next(iter(inspect.signature(module.forward).parameters))
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = Path(tmp) / "model.onnx"
+        torch.onnx.export(
+            module, (example,), str(path), dynamo=True, external_data=False, opset_version=opset,
+            input_names=["image"], output_names=["output"],
+            dynamic_shapes={input_name: {0: batch, 2: height, 3: width}}, verbose=False,
+        )
+        return onnx.load(str(path))
+
+
+def convert_to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
+    """fp16 weights and activations inside, fp32 input and output kept (GPU deployment)."""
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return convert_float_to_float16(model, keep_io_types=True)
+
+
+def verify(path: Path, module: nn.Module, channels: int, multiple_of: int, tolerance: float,
+           real_image: np.ndarray | None, input_range: tuple[float, float]) -> VerificationReport:
+    """Max |onnxruntime - PyTorch| on random inputs of several shapes and on ``real_image`` (H, W, C uint8)."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    low, high = input_range
+    cases: dict[str, torch.Tensor] = {}
+    generator = torch.Generator().manual_seed(0)
+    for batch, height, width in VERIFY_SHAPES:
+        height, width = -(-height // multiple_of) * multiple_of, -(-width // multiple_of) * multiple_of
+        cases[f"random {batch}x{channels}x{height}x{width}"] = torch.rand(batch, channels, height, width, generator=generator)
+    if real_image is not None:
+        crop = real_image[: real_image.shape[0] // multiple_of * multiple_of, : real_image.shape[1] // multiple_of * multiple_of, :channels]
+        cases[f"real image {crop.shape[1]}x{crop.shape[0]}"] = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)[None].float() / 255
+    diffs = {}
+    for name, unit in cases.items():
+        inputs = unit * (high - low) + low
+        with torch.no_grad():
+            expected = module(inputs).numpy()
+        actual = session.run(None, {session.get_inputs()[0].name: inputs.numpy()})[0]
+        diffs[name] = float(np.abs(actual.astype(np.float32) - expected).max())
+    return VerificationReport(diffs, tolerance)
+
+
+def save_onnx_atomic(model: onnx.ModelProto, path: Path) -> None:
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
+    try:
+        onnx.save_model(model, tmp_name, save_as_external_data=False)
+        publish_temp_file(tmp_name, path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
+def export_onnx(
+    module: nn.Module,
+    path: str | os.PathLike,
+    metadata: dict[str, str],
+    channels: int = 3,
+    input_range: tuple[float, float] = (0.0, 1.0),
+    multiple_of: int = 1,
+    opset: int = 18,
+    fp16: bool = False,
+    real_image: np.ndarray | None = None,
+    overwrite: bool = False,
+) -> VerificationReport:
+    """Export ``module`` (fp32, eval mode, CPU) to ``path`` and verify it.
+
+    Args:
+        module: generator taking (B, channels, H, W) in ``input_range``.
+        metadata: from :func:`export.metadata.build_metadata`.
+        multiple_of: H and W must be multiples of this (4 for the CycleGAN generator).
+        fp16: store fp16 weights/activations (fp32 I/O); verified with a looser tolerance.
+        real_image: (H, W, C) uint8 image for the real-image check (a smooth synthetic one if None).
+
+    Returns:
+        The verification report (max abs differences per case).
+
+    Raises:
+        UserError: ``path`` exists (without ``overwrite``), bad opset.
+        ExportVerificationError: onnxruntime disagrees with PyTorch beyond the tolerance (no file is left).
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise UserError(f"{path}: already exists (pass --overwrite to replace it)")
+    if opset < 17:
+        raise UserError(f"--opset {opset}: gansuite exports need opset 17 or newer")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module = module.float().eval().cpu()
+    model = _export_to_proto(module, channels, opset, multiple_of)
+    if fp16:
+        model = convert_to_fp16(model)
+    meta = {**metadata, "precision": "fp16" if fp16 else "fp32", "opset": str(opset), "multiple_of": str(multiple_of)}
+    onnx.helper.set_model_props(model, meta)
+    if real_image is None:
+        real_image = synthetic_test_image()
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        candidate = Path(tmp) / path.name
+        save_onnx_atomic(model, candidate)
+        report = verify(candidate, module, channels, multiple_of, FP16_TOLERANCE if fp16 else FP32_TOLERANCE, real_image, input_range)
+        if report.worst > report.tolerance:
+            details = ", ".join(f"{name}: {diff:.2e}" for name, diff in report.max_abs_diff.items())
+            raise ExportVerificationError(f"{path}: onnxruntime differs from PyTorch by more than {report.tolerance:g} ({details}); no file written")
+        os.replace(candidate, path)
+    return report
+
+
+def synthetic_test_image(height: int = 96, width: int = 80) -> np.ndarray:
+    """A smooth colour image with edges, used when no real verification image is given."""
+    yy, xx = np.mgrid[0:height, 0:width] / max(height, width)
+    red = 0.5 + 0.4 * np.sin(7 * xx + 3 * yy)
+    green = 0.5 + 0.4 * np.cos(5 * xx * yy * 4)
+    blue = ((xx > 0.4) & (yy < 0.6)).astype(float) * 0.8 + 0.1
+    return (np.stack([red, green, blue], axis=2) * 255).round().astype(np.uint8)

@@ -1,0 +1,80 @@
+"""onnxruntime session wrapper: provider choice checked after creation, thread settings, gansuite metadata."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import torch
+
+from common.console import log
+from common.errors import UserError
+from export.metadata import check_metadata, parse_range
+
+PREFERRED_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
+
+
+def choose_providers(device: str = "auto") -> list[str]:
+    """Providers to ask for: TensorRT, CUDA, CPU in that order among those installed (``cpu`` forces CPU)."""
+    available = ort.get_available_providers()
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    wanted = [p for p in PREFERRED_PROVIDERS if p in available]
+    if device.startswith("cuda") and not any(p in available for p in PREFERRED_PROVIDERS[:2]):
+        raise UserError(f"--device {device}: this onnxruntime has no CUDA provider (install onnxruntime-gpu instead of onnxruntime)")
+    return wanted or ["CPUExecutionProvider"]
+
+
+class OnnxSession:
+    """A gansuite ONNX model ready to run.
+
+    Args:
+        path: the .onnx file.
+        device: ``auto`` | ``cpu`` | ``cuda``; a silent fallback to CPU is reported.
+        threads: intra-op threads (0: onnxruntime's default, one per core).
+        task: expected task (``superres`` / ``translate``), checked against the metadata.
+
+    Raises:
+        UserError: missing/corrupt file, or not one of our models.
+    """
+
+    def __init__(self, path: str | os.PathLike, device: str = "auto", threads: int = 0, task: str | None = None):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise UserError(f"{self.path}: ONNX file not found")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        requested = choose_providers(device)
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=requested)
+        except Exception as exc:  # onnxruntime raises its own exception types for corrupt files
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UserError(f"{self.path}: not a loadable ONNX model ({first_line[:200]})") from None
+        self.providers = self.session.get_providers()
+        if requested[0] != "CPUExecutionProvider" and self.providers[0] == "CPUExecutionProvider":
+            log(f"[yellow]warning:[/] {self.path}: onnxruntime fell back to the CPU (asked for {requested[0]})")
+        self.metadata = check_metadata(dict(self.session.get_modelmeta().custom_metadata_map), str(self.path), task)
+        self.input = self.session.get_inputs()[0]
+        self.input_channels = self.input.shape[1]
+        self.input_dtype = np.float16 if "float16" in self.input.type else np.float32
+        self.input_range = parse_range(self.metadata["input_range"])
+        self.output_range = parse_range(self.metadata["output_range"])
+        self.scale = int(self.metadata["scale"])
+
+    def run_array(self, batch: np.ndarray) -> np.ndarray:
+        """(B, C, H, W) float array in the model's input range -> its output as float32."""
+        if batch.ndim != 4 or (isinstance(self.input_channels, int) and batch.shape[1] != self.input_channels):
+            raise UserError(f"{self.path}: expects (B, {self.input_channels}, H, W) input, got shape {tuple(batch.shape)}")
+        output = self.session.run(None, {self.input.name: batch.astype(self.input_dtype, copy=False)})[0]
+        return output.astype(np.float32, copy=False)
+
+    def __call__(self, tile: torch.Tensor) -> torch.Tensor:
+        """Run a (B, C, H, W) tile given in [0, 1]; returns [0, 1] (ranges mapped from the metadata)."""
+        low, high = self.input_range
+        batch = tile.detach().cpu().numpy() * (high - low) + low
+        out_low, out_high = self.output_range
+        output = (self.run_array(batch) - out_low) / (out_high - out_low)
+        return torch.from_numpy(output).to(tile.device)

@@ -1,0 +1,119 @@
+"""ONNX export, verification, runtime errors, backend parity and the torch-free example."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from common.config import config_to_dict
+from common.errors import UserError
+from common.imageio import read_image, write_image
+from common.weights import save_weights
+from export import onnx_export
+from export.runtime import OnnxSession
+from superres.cli import main
+from superres.models import SRResNet, lr_shuffle_config, msrresnet_config
+from superres.onnx import export_sr_model
+from tests.helpers import make_image_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sr_model_file(tmp_path_factory):
+    torch.manual_seed(0)
+    model = SRResNet(msrresnet_config(2, num_blocks=2, channels=8))
+    path = tmp_path_factory.mktemp("m") / "tiny.safetensors"
+    save_weights(model, path, "srresnet", config_to_dict(model.config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def onnx_file(sr_model_file):
+    path = sr_model_file.parent / "tiny.onnx"
+    report = export_sr_model(str(sr_model_file), path)
+    assert report.worst <= 1e-4 and len(report.max_abs_diff) == 4
+    return path
+
+
+def test_single_file_with_metadata_and_dynamic_shapes(onnx_file):
+    assert not Path(str(onnx_file) + ".data").exists()
+    model = onnx.load(str(onnx_file))
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta["task"] == "superres" and meta["scale"] == "2" and meta["channel_order"] == "RGB"
+    assert meta["input_range"] == "0,1" and "num_blocks" in meta["config"] and meta["precision"] == "fp32"
+    assert model.opset_import[0].version >= 17
+    dims = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert isinstance(dims[0], str) and dims[1] == 3 and isinstance(dims[2], str) and isinstance(dims[3], str)
+
+
+def test_failed_verification_leaves_no_file(sr_model_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(onnx_export, "FP32_TOLERANCE", 0.0)
+    target = tmp_path / "m.onnx"
+    with pytest.raises(onnx_export.ExportVerificationError, match="differs from PyTorch"):
+        export_sr_model(str(sr_model_file), target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fp16_and_int8_exports_run(sr_model_file, tmp_path):
+    export_sr_model(str(sr_model_file), tmp_path / "h.onnx", fp16=True)
+    calib = make_image_folder(tmp_path / "calib", count=3, size=(72, 72))
+    export_sr_model(str(sr_model_file), tmp_path / "q.onnx", int8_calibration=str(calib))
+    for name, precision in (("h.onnx", "fp16"), ("q.onnx", "int8")):
+        session = OnnxSession(tmp_path / name, device="cpu", task="superres")
+        assert session.metadata["precision"] == precision
+        assert session.run_array(np.random.rand(1, 3, 9, 11).astype(np.float32)).shape == (1, 3, 18, 22)
+
+
+def test_bad_onnx_files(onnx_file, tmp_path):
+    truncated = tmp_path / "t.onnx"
+    truncated.write_bytes(onnx_file.read_bytes()[:500])
+    with pytest.raises(UserError, match="not a loadable ONNX model"):
+        OnnxSession(truncated)
+    foreign = onnx.load(str(onnx_file))
+    del foreign.metadata_props[:]
+    onnx.save(foreign, str(tmp_path / "foreign.onnx"))
+    with pytest.raises(UserError, match="not a gansuite ONNX model"):
+        OnnxSession(tmp_path / "foreign.onnx")
+    with pytest.raises(UserError, match="for 'superres', not 'translate'"):
+        OnnxSession(onnx_file, task="translate")
+    with pytest.raises(UserError, match=r"expects \(B, 3, H, W\)"):
+        OnnxSession(onnx_file).run_array(np.zeros((1, 4, 8, 8), dtype=np.float32))
+
+
+def test_backends_give_the_same_images(onnx_file, sr_model_file, tmp_path, capsys):
+    source = make_image_folder(tmp_path / "in", count=1, size=(40, 36)) / "img00.png"
+    assert main(["upscale", str(source), "-o", str(tmp_path / "t.png"), "--model", str(sr_model_file), "--tile", "16"]) == 0
+    assert main(["upscale", str(source), "-o", str(tmp_path / "o.png"), "--model", str(onnx_file), "--backend", "onnx", "--tile", "16"]) == 0
+    difference = np.abs(read_image(tmp_path / "t.png").astype(int) - read_image(tmp_path / "o.png").astype(int))
+    assert difference.max() <= 1
+    assert main(["upscale", str(source), "--model", str(sr_model_file), "--backend", "onnx"]) == 2
+    assert "needs an .onnx file" in capsys.readouterr().err
+
+
+def test_export_cli_refuses_overwrite_and_bad_names(sr_model_file, onnx_file, capsys):
+    assert main(["export", str(sr_model_file), "-o", str(onnx_file)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main(["export", str(sr_model_file), "-o", str(onnx_file.with_suffix(".bin"))]) == 2
+    assert "must end in .onnx" in capsys.readouterr().err
+
+
+def test_example_runs_without_torch(onnx_file, tmp_path):
+    blocker = tmp_path / "no_torch"
+    (blocker / "torch").mkdir(parents=True)
+    (blocker / "torch" / "__init__.py").write_text("raise ImportError('torch is blocked in this test')\n")
+    rgba = np.random.default_rng(0).integers(0, 256, (30, 26, 4), dtype=np.uint8)
+    write_image(tmp_path / "in.png", rgba)
+    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    probe = subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True, text=True)
+    assert probe.returncode != 0 and "blocked" in probe.stderr
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "onnx_upscale.py"), str(onnx_file), str(tmp_path / "in.png"), str(tmp_path / "out.png"), "--tile", "12"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert read_image(tmp_path / "out.png").shape == (60, 52, 4)
