@@ -11,6 +11,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -143,9 +144,13 @@ def read_rgb8(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXE
     return np.ascontiguousarray(pixels[..., :3])
 
 
-def _encode(pixels: np.ndarray, suffix: str, quality: int) -> bytes:
+def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int) -> None:
+    """Encode into an open binary file (no second in-memory copy of a large output)."""
     suffix = suffix.lower()
     channels = pixels.shape[2]
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+    if suffix not in fmt:
+        raise UserError(f"unsupported output extension {suffix!r} (use one of {', '.join(IMAGE_SUFFIXES)})")
     if pixels.dtype == np.uint16:
         if suffix not in (".png", ".tif", ".tiff"):
             raise UserError(f"16-bit output needs .png or .tif, not {suffix}")
@@ -158,20 +163,14 @@ def _encode(pixels: np.ndarray, suffix: str, quality: int) -> bytes:
         ok, buffer = cv2.imencode(suffix, np.ascontiguousarray(pixels))
         if not ok:
             raise UserError(f"OpenCV could not encode a 16-bit {suffix} image")
-        return buffer.tobytes()
+        handle.write(buffer.tobytes())
+        return
     if suffix in (".jpg", ".jpeg") and channels in (2, 4):
         raise UserError(f"{suffix} cannot hold an alpha channel; choose .png or .webp output")
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
     image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode=mode)
-    import io
-
-    buffer = io.BytesIO()
-    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
-    if suffix not in fmt:
-        raise UserError(f"unsupported output extension {suffix!r} (use one of {', '.join(IMAGE_SUFFIXES)})")
     options = {"quality": quality} if fmt[suffix] in ("JPEG", "WEBP") else {}
-    image.save(buffer, format=fmt[suffix], **options)
-    return buffer.getvalue()
+    image.save(handle, format=fmt[suffix], **options)
 
 
 def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike) -> None:
@@ -182,13 +181,17 @@ def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike) -> N
     os.replace(tmp_name, path)
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
+def write_bytes_atomic(path: str | os.PathLike, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write ``data`` (bytes, or a function writing into the open file) to a temporary file beside ``path``,
+    then rename it into place; on any failure the temporary file is removed and ``path`` is untouched."""
     path = Path(path)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as tmp:
-            tmp.write(data)
+            if callable(data):
+                data(tmp)
+            else:
+                tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
         publish_temp_file(tmp_name, path)
@@ -207,11 +210,11 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95) 
     path = Path(path)
     if pixels.ndim == 2:
         pixels = pixels[..., None]
+    pixels = np.ascontiguousarray(pixels)
     try:
-        data = _encode(np.ascontiguousarray(pixels), path.suffix, quality)
+        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality))
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from None
-    write_bytes_atomic(path, data)
 
 
 def list_images(paths: list[str | os.PathLike]) -> list[Path]:
@@ -231,3 +234,34 @@ def list_images(paths: list[str | os.PathLike]) -> list[Path]:
         else:
             found.append(entry_path)
     return found
+
+
+def image_to_array(image: Image.Image | np.ndarray) -> tuple[np.ndarray, str]:
+    """(H, W, C) uint8/uint16 array and a tag to convert the result back ('pil', 'hw', 'hwc', 'float-hw', ...)."""
+    if isinstance(image, Image.Image):
+        return pil_to_array(image, Path("<PIL image>")), "pil"
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"expected a PIL image or numpy array, got {type(image).__name__}")
+    kind = "hw" if image.ndim == 2 else "hwc"
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
+        raise UserError(f"array of shape {image.shape}: expected (H, W) or (H, W, C) with C in 1..4")
+    if image.dtype in (np.float32, np.float64):
+        return (np.clip(image, 0, 1) * 65535).round().astype(np.uint16), "float-" + kind
+    if image.dtype not in (np.uint8, np.uint16):
+        raise UserError(f"array dtype {image.dtype}: expected uint8, uint16 or float in [0, 1]")
+    return image, kind
+
+
+def array_to_image(pixels: np.ndarray, kind: str) -> Image.Image | np.ndarray:
+    if kind == "pil":
+        channels = pixels.shape[2]
+        if pixels.dtype == np.uint16:
+            if channels == 1:
+                return Image.fromarray(pixels[..., 0], mode="I;16")
+            pixels = (pixels / 257.0).round().astype(np.uint8)  # PIL has no 16-bit RGB mode
+        return Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode={1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels])
+    if kind.startswith("float-"):
+        pixels, kind = pixels.astype(np.float32) / 65535.0, kind.removeprefix("float-")
+    return pixels[..., 0] if kind == "hw" else pixels

@@ -104,14 +104,21 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def run_upscale(args: argparse.Namespace) -> int:
-    from superres.upscale_files import UpscaleOptions, upscale_files
+    from common.batch_files import OutputOptions, process_files
+    from superres.upscaler import resize_to
 
-    options = UpscaleOptions(
-        output=args.output, suffix=args.suffix, ext=args.ext, outscale=args.outscale, overwrite=args.overwrite,
-        max_pixels=args.max_pixels or None,
-    )
     engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_pad, args.alpha_upsampler)
-    failures = upscale_files(engine, args.inputs, options)
+    outscale = args.outscale
+    suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
+    options = OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None)
+
+    def upscale(pixels):
+        result = engine.upscale_array(pixels)
+        if outscale is not None and outscale != engine.scale:
+            result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
+        return result
+
+    failures = process_files(upscale, args.inputs, options, "upscale")
     return 1 if failures else 0
 
 

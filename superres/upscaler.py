@@ -16,44 +16,12 @@ from PIL import Image
 from common.device import resolve_device
 from common.errors import UserError
 from common.resize import imresize
+from common.imageio import array_to_image, image_to_array
 from common.tiling import tiled_apply
 from superres.models import SRResNet
 from superres.pretrained import load_sr_model
 
 AlphaUpsampler = Literal["bicubic", "model"]
-
-
-def _to_array(image: Image.Image | np.ndarray) -> tuple[np.ndarray, str]:
-    """(H, W, C) uint8/uint16 array and a tag to convert the result back ('pil', 'hw', 'hwc', 'float-hw', ...)."""
-    if isinstance(image, Image.Image):
-        from common.imageio import pil_to_array
-
-        return pil_to_array(image, "<PIL image>"), "pil"
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f"expected a PIL image or numpy array, got {type(image).__name__}")
-    kind = "hw" if image.ndim == 2 else "hwc"
-    if image.ndim == 2:
-        image = image[..., None]
-    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
-        raise UserError(f"array of shape {image.shape}: expected (H, W) or (H, W, C) with C in 1..4")
-    if image.dtype in (np.float32, np.float64):
-        return (np.clip(image, 0, 1) * 65535).round().astype(np.uint16), "float-" + kind
-    if image.dtype not in (np.uint8, np.uint16):
-        raise UserError(f"array dtype {image.dtype}: expected uint8, uint16 or float in [0, 1]")
-    return image, kind
-
-
-def _from_array(pixels: np.ndarray, kind: str) -> Image.Image | np.ndarray:
-    if kind == "pil":
-        channels = pixels.shape[2]
-        if pixels.dtype == np.uint16:
-            if channels == 1:
-                return Image.fromarray(pixels[..., 0], mode="I;16")
-            pixels = (pixels / 257.0).round().astype(np.uint8)  # PIL has no 16-bit RGB mode
-        return Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode={1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels])
-    if kind.startswith("float-"):
-        pixels, kind = pixels.astype(np.float32) / 65535.0, kind.removeprefix("float-")
-    return pixels[..., 0] if kind == "hw" else pixels
 
 
 class Upscaler:
@@ -137,11 +105,11 @@ class Upscaler:
     def __call__(self, image: Image.Image | np.ndarray, outscale: float | None = None) -> Image.Image | np.ndarray:
         """Upscale a PIL image or numpy array; returns the same kind. ``outscale`` resizes the result to
         ``outscale`` x the input size (Lanczos) after the network."""
-        pixels, kind = _to_array(image)
+        pixels, kind = image_to_array(image)
         result = self.upscale_array(pixels)
         if outscale is not None and outscale != self.scale:
             result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
-        return _from_array(result, kind)
+        return array_to_image(result, kind)
 
 
 def resize_to(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -1,46 +1,40 @@
-"""Upscaling many files: output naming, no overwriting, one error line per bad file, atomic writes."""
+"""Running an image function over many files: output naming, no overwriting, one error line per bad file,
+atomic writes. Used by ``superres upscale`` and ``translate run``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable
 
 import numpy as np
 
 from common.console import console, error_line, log, make_progress
 from common.errors import UserError
 from common.imageio import IMAGE_SUFFIXES, list_images, read_image, write_image
-from superres.upscaler import resize_to
 
 
-class ArrayUpscaler(Protocol):
-    scale: int
-
-    def upscale_array(self, pixels: np.ndarray, progress=None) -> np.ndarray: ...
+ImageFunction = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
-class UpscaleOptions:
-    """Where and how results are written (see ``superres upscale --help``)."""
+class OutputOptions:
+    """Where results are written: ``output`` folder (or file for one input), name ``suffix``, extension."""
 
     output: str | None = None
-    suffix: str | None = None
+    suffix: str = ""
     ext: str = "auto"
-    outscale: float | None = None
     overwrite: bool = False
     max_pixels: int | None = 100_000_000
 
 
-def output_path(source: Path, options: UpscaleOptions, scale: int, single_input: bool) -> Path:
+def output_path(source: Path, options: OutputOptions, single_input: bool) -> Path:
     """Where the result for ``source`` goes: ``<output or source folder>/<stem><suffix>.<ext>``, or ``output``
     itself when it names an image file and there is one input."""
     if options.output and single_input and Path(options.output).suffix.lower() in IMAGE_SUFFIXES:
         return Path(options.output)
     folder = Path(options.output) if options.output else source.parent
-    suffix = f"_x{options.outscale:g}" if options.suffix is None and options.outscale else options.suffix
-    suffix = f"_x{scale}" if suffix is None else suffix
     ext = source.suffix if options.ext == "auto" else "." + options.ext.lstrip(".")
-    return folder / f"{source.stem}{suffix}{ext}"
+    return folder / f"{source.stem}{options.suffix}{ext}"
 
 
 def _check_target(source: Path, target: Path, overwrite: bool) -> None:
@@ -50,8 +44,9 @@ def _check_target(source: Path, target: Path, overwrite: bool) -> None:
         raise UserError(f"{target}: already exists (pass --overwrite to replace it)")
 
 
-def upscale_files(engine: ArrayUpscaler, inputs: list[str], options: UpscaleOptions) -> list[Path]:
-    """Upscale every image; returns the files that failed (each already reported on one line)."""
+def process_files(function: ImageFunction, inputs: list[str], options: OutputOptions, description: str = "process") -> list[Path]:
+    """Apply ``function`` ((H, W, C) uint8/uint16 -> array of the same dtype) to every image and write the
+    results; returns the files that failed (each already reported on one line)."""
     sources = list_images(inputs)
     if not sources:
         raise UserError(f"{' '.join(inputs)}: no image files found")
@@ -59,16 +54,13 @@ def upscale_files(engine: ArrayUpscaler, inputs: list[str], options: UpscaleOpti
         Path(options.output).mkdir(parents=True, exist_ok=True)
     failures: list[Path] = []
     with make_progress() as progress:
-        overall = progress.add_task("upscale", total=len(sources), info="")
+        overall = progress.add_task(description, total=len(sources), info="")
         for source in sources:
             progress.update(overall, info=source.name)
             try:
-                target = output_path(source, options, engine.scale, len(sources) == 1)
+                target = output_path(source, options, len(sources) == 1)
                 _check_target(source, target, options.overwrite)
-                pixels = read_image(source, options.max_pixels)
-                result = engine.upscale_array(pixels)
-                if options.outscale is not None and options.outscale != engine.scale:
-                    result = resize_to(result, (round(pixels.shape[0] * options.outscale), round(pixels.shape[1] * options.outscale)))
+                result = function(read_image(source, options.max_pixels))
                 write_image(target, result)
                 log(f"{source} -> {target} ({result.shape[1]}x{result.shape[0]})")
             except UserError as exc:

@@ -1,0 +1,167 @@
+"""CycleGAN: reference sizes, pool, schedule, data layouts, exact resume (pools included), run CLI."""
+import json
+import signal
+
+import numpy as np
+import pytest
+import torch
+
+from common.blocks import count_parameters
+from common.discriminators import PatchGANConfig
+from common.errors import UserError
+from common.imageio import read_image, write_image
+from common.train_loop import LoopConfig, TrainingInterrupted
+from common.weights import load_weights
+from translate.cli import main
+from translate.data import UnpairedDataset, find_domain_folders
+from translate.models import ResnetGenerator, ResnetGeneratorConfig
+from translate.pool import ImagePool
+from translate.step import linear_decay_factor
+from translate.train import CycleGANConfig, train_cyclegan
+from translate.translator import Translator
+from tests.helpers import make_image_folder
+
+
+def test_reference_parameter_counts():
+    assert count_parameters(ResnetGenerator(ResnetGeneratorConfig())) == 11_378_179
+    assert count_parameters(ResnetGenerator(ResnetGeneratorConfig(n_blocks=6))) == 7_837_699
+    assert count_parameters(ResnetGenerator(ResnetGeneratorConfig(upsample="resize_conv"))) == 11_378_179
+
+
+@pytest.mark.parametrize("upsample", ["transpose", "resize_conv"])
+def test_generator_shape_and_range(upsample, device):
+    model = ResnetGenerator(ResnetGeneratorConfig(ngf=8, n_blocks=1, upsample=upsample)).to(device)
+    out = model(torch.rand(2, 3, 20, 28, device=device) * 2 - 1)
+    assert out.shape == (2, 3, 20, 28) and out.abs().max() <= 1
+
+
+def test_init_is_normal_0_02():
+    weights = torch.cat([m.weight.flatten() for m in ResnetGenerator().modules() if isinstance(m, torch.nn.Conv2d)])
+    assert abs(weights.std().item() - 0.02) < 0.001 and abs(weights.mean().item()) < 0.001
+
+
+def test_image_pool_fills_then_mixes():
+    torch.manual_seed(0)
+    pool = ImagePool(3)
+    first = [pool.query(torch.full((1, 1, 1, 1), float(i))) for i in range(3)]
+    assert [f.item() for f in first] == [0, 1, 2]
+    returned = [pool.query(torch.full((1, 1, 1, 1), 10.0 + i)).item() for i in range(40)]
+    assert any(r < 10 for r in returned) and any(r >= 10 for r in returned)
+    assert ImagePool(0).query(torch.ones(2, 1, 1, 1)).shape == (2, 1, 1, 1)
+
+
+def test_schedule_is_constant_then_linear():
+    factors = [linear_decay_factor(epoch * 10, 10, 100, 100) for epoch in (0, 98, 99, 100, 150, 199)]
+    # Reference rule (epoch_count 1): epochs 0..99 at full rate, then 1 - k/101 for the k-th decay epoch.
+    assert factors[:3] == [1.0, 1.0, 1.0]
+    assert factors[3] == pytest.approx(1 - 1 / 101) and factors[-1] == pytest.approx(1 / 101)
+
+
+def test_domain_layouts_and_errors(tmp_path):
+    make_image_folder(tmp_path / "named" / "summer", 1, (16, 16))
+    make_image_folder(tmp_path / "named" / "winter", 1, (16, 16))
+    assert find_domain_folders(tmp_path / "named", "summer", "winter").train_b.name == "winter"
+    for name in ("trainA", "trainB", "testA", "testB"):
+        make_image_folder(tmp_path / "classic" / name, 1, (16, 16))
+    folders = find_domain_folders(tmp_path / "classic", "A", "B")
+    assert folders.train_a.name == "trainA" and folders.test_b.name == "testB"
+    with pytest.raises(UserError, match="no folder for domain 'autumn'"):
+        find_domain_folders(tmp_path / "named", "summer", "autumn")
+    (tmp_path / "named" / "empty").mkdir()
+    with pytest.raises(UserError, match="holds no image"):
+        find_domain_folders(tmp_path / "named", "summer", "empty")
+
+
+def test_epoch_visits_every_a_once(tmp_path):
+    a = make_image_folder(tmp_path / "a", 5, (20, 20))
+    b = make_image_folder(tmp_path / "b", 3, (20, 20), seed=1)
+    dataset = UnpairedDataset(a, b, 20, 16, seed=0)
+    assert len(dataset) == 5
+    seen = {tuple(dataset[i]["a"][:, 0, 0].tolist()) for i in range(5)}
+    assert dataset[0]["a"].shape == (3, 16, 16) and len(seen) == 5
+
+
+def _tiny(data, **overrides):
+    base = dict(data=str(data), domains=("summer", "winter"), generator=ResnetGeneratorConfig(ngf=4, n_blocks=1),
+                discriminator=PatchGANConfig(ndf=4, n_layers=2), load_size=24, crop_size=16, pool_size=2, n_epochs=1, n_epochs_decay=1)
+    return CycleGANConfig(**{**base, **overrides})
+
+
+@pytest.fixture
+def domains(tmp_path):
+    make_image_folder(tmp_path / "data" / "summer", 3, (28, 24))
+    make_image_folder(tmp_path / "data" / "winter", 3, (28, 24), seed=5)
+    return tmp_path / "data"
+
+
+def test_resume_equals_uninterrupted_with_pools_and_identity(tmp_path, domains, monkeypatch):
+    config = _tiny(domains, lambda_identity=0.5)
+    loop = LoopConfig(max_steps=6, batch_size=1, log_every=1, sample_every=3, checkpoint_every=0, validate_every=0, ema_decay=0)
+    train_cyclegan(config, loop, tmp_path / "straight")
+
+    from translate import step as step_module
+
+    original = step_module.CycleGANStep.run
+
+    def interrupting(self, batch, index, autocast):
+        logs = original(self, batch, index, autocast)
+        if index + 1 == 4:
+            signal.raise_signal(signal.SIGINT)
+        return logs
+
+    monkeypatch.setattr(step_module.CycleGANStep, "run", interrupting)
+    with pytest.raises(TrainingInterrupted):
+        train_cyclegan(config, loop, tmp_path / "resumed")
+    monkeypatch.setattr(step_module.CycleGANStep, "run", original)
+    train_cyclegan(config, loop, tmp_path / "resumed", resume=True)
+    for direction in ("summer2winter", "winter2summer"):
+        a, _ = load_weights(tmp_path / "straight" / f"{direction}.safetensors", "resnet_generator")
+        b, _ = load_weights(tmp_path / "resumed" / f"{direction}.safetensors", "resnet_generator")
+        assert all(torch.equal(a[k], b[k]) for k in a), direction
+    state = torch.load(tmp_path / "resumed" / "checkpoints" / "last.pt", weights_only=True)
+    assert len(state["extra"]["pool_a"]["images"]) == 2
+
+
+def test_wgan_gradient_penalty_is_applied(tmp_path, domains):
+    loop = LoopConfig(max_steps=2, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
+    logs = train_cyclegan(_tiny(domains, gan_loss="wgan"), loop, tmp_path / "w")
+    assert logs["gradient_penalty"] > 0
+
+
+def test_run_cli_full_resolution_and_bad_files(tmp_path, domains, capsys):
+    loop = LoopConfig(max_steps=1, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
+    train_cyclegan(_tiny(domains), loop, tmp_path / "run")
+    rng = np.random.default_rng(0)
+    write_image(tmp_path / "odd.png", rng.integers(0, 256, (37, 23, 3), dtype=np.uint8))
+    write_image(tmp_path / "deep.png", rng.integers(0, 65536, (20, 18, 1), dtype=np.uint16))
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 nope")
+    code = main(["run", str(tmp_path / "run"), str(tmp_path / "odd.png"), str(tmp_path / "deep.png"), str(tmp_path / "broken.jpg"),
+                 "--direction", "summer2winter", "-o", str(tmp_path / "out")])
+    assert code == 1 and "broken.jpg: cannot read image" in capsys.readouterr().err
+    assert read_image(tmp_path / "out" / "odd.png").shape == (37, 23, 3)
+    deep = read_image(tmp_path / "out" / "deep.png")
+    assert deep.dtype == np.uint16 and deep.shape == (20, 18, 1)
+    assert main(["run", str(tmp_path / "run"), str(tmp_path / "odd.png"), "--direction", "autumn2winter", "-o", str(tmp_path / "x")]) == 2
+    assert "--direction must be one of summer2winter, winter2summer" in capsys.readouterr().err
+
+
+def test_tiles_blend_without_hard_seams(tmp_path, domains):
+    loop = LoopConfig(max_steps=1, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
+    train_cyclegan(_tiny(domains), loop, tmp_path / "run")
+    translator = Translator.from_checkpoint(tmp_path / "run", "summer2winter", device="cpu", tile=32, overlap=16)
+    yy, xx = np.mgrid[0:64, 0:80]
+    smooth = np.stack([(xx * 3) % 256, (yy * 3) % 256, (xx + yy) % 256], axis=2).astype(np.uint8)
+    out = translator(smooth).astype(float)
+    # Neighbouring-column differences at tile borders are no larger than elsewhere in the image.
+    column_jumps = np.abs(np.diff(out, axis=1)).mean(axis=(0, 2))
+    assert column_jumps.max() < 4 * np.median(column_jumps) + 1
+
+
+def test_export_and_onnx_run_match_torch(tmp_path, domains):
+    loop = LoopConfig(max_steps=1, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
+    train_cyclegan(_tiny(domains), loop, tmp_path / "run")
+    assert main(["export", str(tmp_path / "run"), "--direction", "summer2winter", "-o", str(tmp_path / "m.onnx")]) == 0
+    image = np.random.default_rng(1).integers(0, 256, (30, 26, 3), dtype=np.uint8)
+    torch_out = Translator.from_checkpoint(tmp_path / "run", "summer2winter", device="cpu")(image)
+    onnx_out = Translator.from_onnx(tmp_path / "m.onnx", device="cpu")(image)
+    assert np.abs(torch_out.astype(int) - onnx_out.astype(int)).max() <= 1

@@ -1,0 +1,149 @@
+"""``translate`` command line: a thin layer that fills configs and calls the library."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from common.console import error_line, log
+from common.errors import UserError
+from common.imageio import DEFAULT_MAX_PIXELS
+from common.train_loop import LoopConfig, TrainingInterrupted
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train CycleGAN on two folders of images")
+    p.add_argument("--data", required=True, help="root holding the two domain folders (or trainA/trainB)")
+    p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"))
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--max-steps", type=int, default=0, help="0: the full schedule (n-epochs + n-epochs-decay)")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--load-size", type=int, default=286)
+    p.add_argument("--crop-size", type=int, default=256)
+    p.add_argument("--preprocess", choices=("resize_and_crop", "crop", "none"), default="resize_and_crop")
+    p.add_argument("--no-flip", action="store_true")
+    p.add_argument("--ngf", type=int, default=64)
+    p.add_argument("--ndf", type=int, default=64)
+    p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9)
+    p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance")
+    p.add_argument("--upsample", choices=("transpose", "resize_conv"), default="transpose", help="resize_conv avoids checkerboard artefacts")
+    p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan")
+    p.add_argument("--lambda-cycle", type=float, default=10.0)
+    p.add_argument("--identity", type=float, default=0.0, help="identity loss weight as a fraction of lambda (reference: 0.5)")
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--n-epochs", type=int, default=100)
+    p.add_argument("--n-epochs-decay", type=int, default=100)
+    p.add_argument("--pool-size", type=int, default=50)
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the exported generators (0: off, as the reference)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--sample-every", type=int, default=500)
+    p.add_argument("--checkpoint-every", type=int, default=1000)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from common.discriminators import PatchGANConfig
+    from translate.models import ResnetGeneratorConfig
+    from translate.train import CycleGANConfig, train_cyclegan
+
+    config = CycleGANConfig(
+        data=args.data, domains=tuple(args.domains),
+        generator=ResnetGeneratorConfig(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample),
+        discriminator=PatchGANConfig(ndf=args.ndf, norm=args.norm), gan_loss=args.gan_loss, lambda_cycle=args.lambda_cycle,
+        lambda_identity=args.identity, lr=args.lr, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay,
+        load_size=args.load_size, crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess, pool_size=args.pool_size,
+    )
+    loop = LoopConfig(
+        max_steps=args.max_steps, batch_size=args.batch_size, seed=args.seed, device=args.device, ema_decay=args.ema,
+        num_workers=args.workers, log_every=args.log_every, sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, validate_every=0,
+    )
+    try:
+        train_cyclegan(config, loop, args.out, resume=args.resume)
+    except TrainingInterrupted as stop:
+        log(f"[yellow]{stop}[/]; continue with --resume")
+        return 130
+    log(f"done: {args.out}")
+    return 0
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="translate images at full resolution")
+    p.add_argument("run", nargs="?", help="run directory (or use --model)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("--direction", help="e.g. summer2winter (A2B for the classic layout)")
+    p.add_argument("--model", help="a generator .safetensors or .onnx file instead of RUN")
+    p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto")
+    p.add_argument("-o", "--output", required=True, help="output folder, or a file name for a single input")
+    p.add_argument("--suffix", default="")
+    p.add_argument("--ext", default="auto")
+    p.add_argument("--tile", type=int, default=0, help="largest side run in one piece (0: whole image)")
+    p.add_argument("--overlap", type=int, default=64)
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
+    p.add_argument("--device", default="auto")
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from common.batch_files import OutputOptions, process_files
+    from translate.translator import Translator
+
+    source = args.model or args.run
+    if source is None:
+        raise UserError("give a RUN directory or --model FILE")
+    if args.model and args.run:
+        args.inputs.insert(0, args.run)
+    is_onnx = str(source).endswith(".onnx")
+    if (args.backend == "onnx") != is_onnx and args.backend != "auto":
+        raise UserError(f"{source}: --backend {args.backend} does not match this model file")
+    kwargs = dict(device=args.device, tile=args.tile, overlap=args.overlap)
+    translator = Translator.from_onnx(source, **kwargs) if is_onnx else Translator.from_checkpoint(source, args.direction, **kwargs)
+    options = OutputOptions(output=args.output, suffix=args.suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None)
+    return 1 if process_files(translator.translate_array, args.inputs, options, "translate") else 0
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export one direction to a verified ONNX file")
+    p.add_argument("run", help="run directory or generator .safetensors")
+    p.add_argument("--direction")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--opset", type=int, default=18)
+    p.add_argument("--fp16", action="store_true")
+    p.add_argument("--verify-image")
+    p.add_argument("--overwrite", action="store_true")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from translate.onnx import export_translate_model
+
+    export_translate_model(args.run, args.direction, args.output, args.opset, args.fp16, args.overwrite, args.verify_image)
+    return 0
+
+
+COMMANDS = {"train": run_train, "run": run_run, "export": run_export}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="translate", description="CycleGAN unpaired image-to-image translation")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    _add_run(sub)
+    _add_export(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        error_line(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        error_line("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

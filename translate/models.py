@@ -1,0 +1,60 @@
+"""CycleGAN's ResNet generator (Johnson et al.), faithful to the reference implementation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from common.blocks import ResidualBlock, init_normal_, make_norm
+
+MODEL_KIND = "resnet_generator"
+
+
+@dataclass(frozen=True)
+class ResnetGeneratorConfig:
+    """c7s1-ngf, d2ngf, d4ngf, R4ngf x n_blocks, u2ngf, ungf, c7s1-out.
+
+    Attributes:
+        n_blocks: 9 (11,378,179 parameters at ngf 64, 3->3) or 6 (7,837,699).
+        norm: ``instance`` (reference), ``batch`` or ``none``.
+        upsample: ``transpose`` (reference ConvTranspose 3x3 s2) or ``resize_conv`` (nearest x2 + conv 3x3,
+            free of checkerboard artefacts; same parameter count).
+    """
+
+    in_channels: int = 3
+    out_channels: int = 3
+    ngf: int = 64
+    n_blocks: int = 9
+    norm: str = "instance"
+    upsample: str = "transpose"
+
+
+class ResnetGenerator(nn.Module):
+    """Input (B, C, H, W) in [-1, 1] with H, W multiples of 4; output (B, C_out, H, W) in [-1, 1] (tanh)."""
+
+    def __init__(self, config: ResnetGeneratorConfig = ResnetGeneratorConfig()):
+        super().__init__()
+        if config.upsample not in ("transpose", "resize_conv"):
+            raise ValueError(f"unknown upsample {config.upsample!r}; expected transpose or resize_conv")
+        self.config = config
+        ngf, norm = config.ngf, config.norm
+        bias = norm != "batch"
+        layers: list[nn.Module] = [
+            nn.ReflectionPad2d(3), nn.Conv2d(config.in_channels, ngf, 7, bias=bias), make_norm(norm, ngf), nn.ReLU(True),
+        ]
+        for factor in (1, 2):
+            layers += [nn.Conv2d(ngf * factor, ngf * factor * 2, 3, 2, 1, bias=bias), make_norm(norm, ngf * factor * 2), nn.ReLU(True)]
+        layers += [ResidualBlock(ngf * 4, norm, "relu", padding_mode="reflect", conv_bias=bias) for _ in range(config.n_blocks)]
+        for factor in (4, 2):
+            if config.upsample == "transpose":
+                layers.append(nn.ConvTranspose2d(ngf * factor, ngf * factor // 2, 3, 2, 1, output_padding=1, bias=bias))
+            else:
+                layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1), nn.Conv2d(ngf * factor, ngf * factor // 2, 3, bias=bias)]
+            layers += [make_norm(norm, ngf * factor // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, config.out_channels, 7), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+        init_normal_(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)

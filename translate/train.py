@@ -1,0 +1,100 @@
+"""CycleGAN training: the reference recipe as a frozen config, run by the generic loop."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from common.discriminators import PatchGANConfig, PatchGANDiscriminator
+from common.errors import UserError
+from common.gan_losses import GAN_KINDS
+from common.train_loop import LoopConfig, fit, prepare_device
+from translate.data import UnpairedDataset, find_domain_folders
+from translate.models import ResnetGenerator, ResnetGeneratorConfig
+from translate.step import CycleDiscriminators, CycleGANStep, CycleGenerators, linear_decay_factor
+
+
+@dataclass(frozen=True)
+class CycleGANConfig:
+    """Task settings (saved in checkpoints). Defaults are the reference's.
+
+    Attributes:
+        data / domains: data root and the two domain names (folders ``<d>``, ``train/<d>`` or ``train<d>``).
+        generator / discriminator: architectures.
+        gan_loss: lsgan | vanilla | hinge | wgan (gradient penalty really applied, weight ``gp_weight``).
+        lambda_cycle / lambda_identity: 10 and 0 (identity is an explicit option; the reference uses 0.5).
+        lr / beta1: Adam 2e-4, (0.5, 0.999).
+        n_epochs / n_epochs_decay: constant then linear decay (100 + 100).
+        load_size / crop_size / flip / preprocess: data preprocessing (286, 256, True, resize_and_crop).
+        pool_size: 50.
+    """
+
+    data: str
+    domains: tuple[str, str] = ("A", "B")
+    generator: ResnetGeneratorConfig = field(default_factory=ResnetGeneratorConfig)
+    discriminator: PatchGANConfig = field(default_factory=PatchGANConfig)
+    gan_loss: str = "lsgan"
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 0.0
+    gp_weight: float = 10.0
+    lr: float = 2e-4
+    beta1: float = 0.5
+    n_epochs: int = 100
+    n_epochs_decay: int = 100
+    load_size: int = 286
+    crop_size: int = 256
+    flip: bool = True
+    preprocess: str = "resize_and_crop"
+    pool_size: int = 50
+
+
+def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: torch.device) -> CycleGANStep:
+    if config.gan_loss not in GAN_KINDS or config.gan_loss == "relativistic":
+        raise UserError(f"--gan-loss {config.gan_loss}: expected lsgan, vanilla, hinge or wgan")
+    generators = CycleGenerators(ResnetGenerator(config.generator), ResnetGenerator(config.generator)).to(device)
+    discriminators = CycleDiscriminators(PatchGANDiscriminator(config.discriminator), PatchGANDiscriminator(config.discriminator)).to(device)
+    betas = (config.beta1, 0.999)
+    optimizer_g = torch.optim.Adam(generators.parameters(), lr=config.lr, betas=betas)
+    optimizer_d = torch.optim.Adam(discriminators.parameters(), lr=config.lr, betas=betas)
+
+    def factor(step: int) -> float:
+        return linear_decay_factor(step, steps_per_epoch, config.n_epochs, config.n_epochs_decay)
+
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (optimizer_g, optimizer_d)]
+    return CycleGANStep(
+        generators, discriminators, optimizer_g, optimizer_d, *schedulers, gan_loss=config.gan_loss,
+        lambda_cycle=config.lambda_cycle, lambda_identity=config.lambda_identity, gp_weight=config.gp_weight,
+        pool_size=config.pool_size, names=tuple(config.domains),
+    )
+
+
+def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str | Path, resume: bool = False) -> dict[str, Any]:
+    """Train CycleGAN; ``loop_config.max_steps`` of 0 means the full schedule ((n_epochs + n_epochs_decay) epochs).
+
+    Raises:
+        UserError: missing/empty domain folders or bad options.
+        common.train_loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
+    """
+    if config.crop_size % 4:
+        raise UserError(f"--crop-size {config.crop_size}: must be a multiple of 4 (the generator downsamples twice)")
+    folders = find_domain_folders(config.data, *config.domains)
+    device = prepare_device(loop_config)
+    dataset = UnpairedDataset(folders.train_a, folders.train_b, config.load_size, config.crop_size, config.flip, config.preprocess, loop_config.seed)
+    steps_per_epoch = max(1, len(dataset) // loop_config.batch_size)
+    if loop_config.max_steps <= 0:
+        from dataclasses import replace
+
+        loop_config = replace(loop_config, max_steps=steps_per_epoch * (config.n_epochs + config.n_epochs_decay))
+    step = build_cyclegan_step(config, steps_per_epoch, device)
+    fixed = _fixed_batch(folders, config, loop_config.seed)
+    return fit(step, dataset, run_dir, loop_config, config, fixed_batch=fixed, resume=resume, device=device)
+
+
+def _fixed_batch(folders, config: CycleGANConfig, seed: int, count: int = 4) -> dict[str, torch.Tensor]:
+    """The same centre crops every time: from the test folders when present, else from training."""
+    test_a, test_b = folders.test_a or folders.train_a, folders.test_b or folders.train_b
+    fixed = UnpairedDataset(test_a, test_b, config.load_size, config.crop_size, flip=False, preprocess=config.preprocess, seed=seed)
+    samples = [fixed[10**12 + i] for i in range(count)]
+    return {key: torch.stack([s[key] for s in samples]) for key in ("a", "b")}

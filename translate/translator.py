@@ -1,0 +1,103 @@
+"""``Translator``: apply a trained CycleGAN direction to full-resolution images (library API of ``translate run``).
+
+    >>> t = Translator.from_checkpoint("runs/s2w", direction="summer2winter")
+    >>> winter = t(Image.open("summer.jpg"))
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from common.config import config_from_dict
+from common.device import resolve_device
+from common.errors import UserError
+from common.imageio import array_to_image, image_to_array
+from common.tiling import blended_tiled_apply
+from common.weights import load_weights
+from translate.models import MODEL_KIND, ResnetGenerator, ResnetGeneratorConfig
+
+
+def available_directions(run_dir: Path) -> list[str]:
+    return sorted(p.stem for p in run_dir.glob("*2*.safetensors"))
+
+
+def load_generator(run_or_file: str | os.PathLike, direction: str | None = None) -> tuple[ResnetGenerator, dict]:
+    """A generator from a run directory (+ direction such as ``summer2winter``) or a .safetensors file."""
+    path = Path(run_or_file)
+    if path.is_dir():
+        directions = available_directions(path)
+        if direction is None or direction not in directions:
+            raise UserError(f"{path}: --direction must be one of {', '.join(directions) or '(none: no exported generator yet)'}")
+        path = path / f"{direction}.safetensors"
+    state, meta = load_weights(path, MODEL_KIND)
+    try:
+        model = ResnetGenerator(config_from_dict(ResnetGeneratorConfig, meta["config"]))
+        model.load_state_dict(state)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise UserError(f"{path}: weights do not match their config ({str(exc).splitlines()[0]})") from None
+    return model.eval().requires_grad_(False), meta
+
+
+class Translator:
+    """Translates images at full resolution: reflect-pads to a multiple of 4, runs whole (default) or in
+    overlapping, cross-faded tiles above ``tile`` pixels; grey, 16-bit and RGBA are handled like ``Upscaler``.
+
+    Args:
+        model: a ResnetGenerator (or an ``export.runtime.OnnxSession`` of one).
+        tile: largest side run in one piece (0: always whole); overlap: tile overlap in pixels.
+    """
+
+    def __init__(self, model, device: str = "auto", tile: int = 0, overlap: int = 64):
+        from export.runtime import OnnxSession
+
+        self.onnx = model if isinstance(model, OnnxSession) else None
+        self.device = torch.device("cpu") if self.onnx else resolve_device(device)
+        self.model = None if self.onnx else model.to(self.device)
+        self.tile, self.overlap = tile, overlap
+        self.scale = 1
+
+    @classmethod
+    def from_checkpoint(cls, run: str | os.PathLike, direction: str | None = None, **kwargs) -> "Translator":
+        return cls(load_generator(run, direction)[0], **kwargs)
+
+    @classmethod
+    def from_onnx(cls, path: str | os.PathLike, device: str = "auto", **kwargs) -> "Translator":
+        from export.runtime import OnnxSession
+
+        return cls(OnnxSession(path, device=device, task="translate"), device=device, **kwargs)
+
+    def _network(self, tile: torch.Tensor) -> torch.Tensor:
+        height, width = tile.shape[-2:]
+        pad_h, pad_w = -height % 4, -width % 4
+        if pad_h or pad_w:
+            mode = "reflect" if min(height, width) > max(pad_h, pad_w) else "replicate"
+            tile = F.pad(tile, (0, pad_w, 0, pad_h), mode=mode)
+        if self.onnx is not None:
+            out = self.onnx(tile)
+        else:
+            out = (self.model(tile * 2 - 1) + 1) / 2
+        return out[..., :height, :width]
+
+    def translate_array(self, pixels: np.ndarray, progress=None) -> np.ndarray:
+        """(H, W, C) uint8/uint16 -> same shape and dtype."""
+        if min(pixels.shape[:2]) < 4:
+            raise UserError(f"image of {pixels.shape[1]}x{pixels.shape[0]} pixels is too small to translate (minimum 4x4)")
+        channels = pixels.shape[2]
+        colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
+        result = blended_tiled_apply(colour, self._network, self.tile, self.overlap, self.device)
+        if channels in (1, 2):
+            result = result.astype(np.float32).mean(axis=2, keepdims=True).round().astype(pixels.dtype)
+        if channels in (2, 4):
+            result = np.concatenate([result, pixels[..., -1:]], axis=2)  # alpha passes through unchanged
+        return result
+
+    upscale_array = translate_array  # the batch-file helper calls engines by this name
+
+    def __call__(self, image: Image.Image | np.ndarray) -> Image.Image | np.ndarray:
+        pixels, kind = image_to_array(image)
+        return array_to_image(self.translate_array(pixels), kind)
