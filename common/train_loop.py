@@ -32,6 +32,7 @@ from common.console import log, make_progress
 from common.device import resolve_device
 from common.ema import EMA
 from common.errors import UserError
+from common.html_report import write_run_report
 from common.imageio import write_image
 from common.rng import capture_rng_state, restore_rng_state, seed_everything
 
@@ -298,6 +299,7 @@ def fit(
                     grid = step_obj.sample_grid(exported_generator(), _to_device(fixed_batch, device))
                 pixels = (grid.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
                 write_image(run_dir / "samples" / f"step_{step:07d}.png", pixels)
+                write_run_report(run_dir, f"{run_dir.name}: step {step} of {loop_config.max_steps}")
             if main and hit(loop_config.validate_every, step):
                 val = step_obj.validate(exported_generator())
                 if val:

@@ -121,7 +121,54 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": run_train, "run": run_run, "export": run_export}
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="FID/KID of translated test images against a real target-domain folder")
+    p.add_argument("run")
+    p.add_argument("--direction", required=True)
+    p.add_argument("--real", required=True, help="folder of real target-domain images")
+    p.add_argument("--source", help="images to translate (default: the source domain's test folder of the run)")
+    p.add_argument("--inception-weights", help="Inception-v3 weights (default: torchvision's cache)")
+    p.add_argument("--json")
+    p.add_argument("--device", default="auto")
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from common.console import console
+    from common.imageio import write_bytes_atomic
+    from translate.evaluate import default_source_folder, evaluate_translation
+    from translate.fid import inception_extractor
+    from translate.translator import Translator
+
+    extractor = inception_extractor(args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
+    source = Path(args.source) if args.source else default_source_folder(Path(args.run), args.direction)
+    scores = evaluate_translation(Translator.from_checkpoint(args.run, args.direction, device=args.device), source, Path(args.real), extractor)
+    console.print(f"{args.direction}: FID {scores['fid']:.2f}  KID {scores['kid'] * 1000:.2f} +- {scores['kid_std'] * 1000:.2f} (x1e-3)  "
+                  f"({scores['n_translated']} translated vs {scores['n_real']} real)")
+    if args.json:
+        write_bytes_atomic(args.json, (json.dumps(scores, indent=2) + "\n").encode())
+    return 0
+
+
+def _add_download(sub: argparse._SubParsersAction) -> None:
+    from translate.download import DATASETS
+
+    p = sub.add_parser("download", help="download a classic CycleGAN dataset (resumable, verified)")
+    p.add_argument("name", choices=DATASETS)
+    p.add_argument("--root", default="datasets")
+    p.add_argument("--base-url", help=argparse.SUPPRESS)
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from translate.download import BASE_URL, download_dataset
+
+    download_dataset(args.name, args.root, args.base_url or BASE_URL)
+    return 0
+
+
+COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": run_eval, "download": run_download}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_run(sub)
     _add_export(sub)
+    _add_eval(sub)
+    _add_download(sub)
     return parser
 
 

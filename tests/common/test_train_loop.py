@@ -62,6 +62,8 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path):
     straight_lines = [json.loads(line) for line in (tmp_path / "straight" / "metrics.jsonl").read_text().splitlines()]
     assert [l["loss_pixel"] for l in lines] == [l["loss_pixel"] for l in straight_lines]
     assert sorted(p.name for p in (tmp_path / "resumed" / "samples").iterdir()) == ["step_0000003.png", "step_0000006.png"]
+    report = (tmp_path / "resumed" / "index.html").read_text()
+    assert "samples/step_0000006.png" in report and "<polyline" in report and "loss_pixel" in report
 
 
 def test_existing_run_is_not_overwritten_and_resume_checks_config(tmp_path):

@@ -1,0 +1,52 @@
+"""``index.html`` in a run directory: sample grids over time and loss curves (inline SVG, no JavaScript)."""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from common.imageio import write_bytes_atomic
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+def _curve_svg(name: str, points: list[tuple[int, float]], width: int = 420, height: int = 160) -> str:
+    if len(points) < 2:
+        return ""
+    steps, values = zip(*points)
+    low, high = min(values), max(values)
+    span_x, span_y = (max(steps) - min(steps)) or 1, (high - low) or 1
+    coords = " ".join(f"{(s - min(steps)) / span_x * (width - 10) + 5:.1f},{height - 20 - (v - low) / span_y * (height - 35):.1f}" for s, v in points)
+    colour = COLOURS[hash(name) % len(COLOURS)]
+    return (
+        f'<figure><svg width="{width}" height="{height}" style="background:#fafafa;border:1px solid #ddd">'
+        f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{coords}"/>'
+        f'<text x="5" y="12" font-size="11">{html.escape(name)}: {values[-1]:.4g} (min {low:.4g}, max {high:.4g})</text>'
+        f'<text x="5" y="{height - 5}" font-size="10">step {min(steps)}..{max(steps)}</text></svg></figure>'
+    )
+
+
+def write_run_report(run_dir: str | Path, title: str) -> Path:
+    """(Re)write ``run_dir/index.html`` from ``metrics.jsonl`` and ``samples/*.png``; returns its path."""
+    run_dir = Path(run_dir)
+    series: dict[str, list[tuple[int, float]]] = {}
+    metrics = run_dir / "metrics.jsonl"
+    if metrics.exists():
+        for line in metrics.read_text().splitlines():
+            record = json.loads(line)
+            for key, value in record.items():
+                if key not in ("step", "lr", "it_per_s") and isinstance(value, (int, float)):
+                    series.setdefault(key, []).append((record["step"], float(value)))
+    samples = sorted((run_dir / "samples").glob("*.png"), reverse=True)
+    body = [f"<h1>{html.escape(title)}</h1>", "<h2>Losses and metrics</h2>", "".join(_curve_svg(k, v) for k, v in series.items())]
+    body.append("<h2>Fixed samples (newest first)</h2>")
+    for sample in samples:
+        body.append(f'<h3>{html.escape(sample.stem)}</h3><img src="samples/{html.escape(sample.name)}" style="max-width:100%">')
+    page = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
+        "<style>body{font-family:sans-serif;margin:2em}figure{display:inline-block;margin:4px}</style></head><body>"
+        + "\n".join(body) + "</body></html>\n"
+    )
+    path = run_dir / "index.html"
+    write_bytes_atomic(path, page.encode())
+    return path
