@@ -119,3 +119,22 @@ def init_kaiming_scaled_(module: nn.Module, scale: float = 0.1) -> None:
 
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
+
+
+def fold_batch_norm(module: nn.Module) -> nn.Module:
+    """Merge every Conv2d directly followed by BatchNorm2d (inside a Sequential) into one conv, in place.
+
+    Only valid for inference (the BN running statistics are frozen into the conv). Returns ``module``.
+    """
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    for child in module.modules():
+        if not isinstance(child, nn.Sequential):
+            continue
+        names = list(child._modules)
+        for first, second in zip(names, names[1:]):
+            conv_layer, norm_layer = child._modules[first], child._modules[second]
+            if isinstance(conv_layer, nn.Conv2d) and isinstance(norm_layer, nn.BatchNorm2d) and norm_layer.track_running_stats:
+                child._modules[first] = fuse_conv_bn_eval(conv_layer.eval(), norm_layer.eval())
+                child._modules[second] = nn.Identity()
+    return module

@@ -37,3 +37,19 @@ def test_factories_reject_unknown_names():
         make_norm("group", 4)
     with pytest.raises(ValueError):
         make_activation("swish")
+
+
+def test_fold_batch_norm_keeps_outputs():
+    from common.blocks import fold_batch_norm
+    from superres.models import SRResNet, SRResNetConfig
+
+    model = SRResNet(SRResNetConfig(num_blocks=2, channels=8)).train()
+    with torch.no_grad():
+        model(torch.rand(4, 3, 12, 12))  # give the BN layers non-trivial running statistics
+    model.eval()
+    image = torch.rand(1, 3, 10, 9)
+    with torch.no_grad():
+        expected = model(image)
+        folded = fold_batch_norm(model)
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+        torch.testing.assert_close(folded(image), expected, atol=1e-5, rtol=1e-4)
