@@ -69,3 +69,21 @@ def load_weights(path: str | os.PathLike, expected_kind: str | tuple[str, ...]) 
     if meta.get("kind") not in kinds:
         raise UserError(f"{path}: this is a {meta.get('kind')!r} model, expected {' or '.join(kinds)}")
     return state, meta
+
+
+def load_model(path: str | os.PathLike, kind: str, config_class: type, model_class: type) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild ``model_class(config_class(**saved config))`` from a gansuite safetensors file, in eval mode,
+    frozen, on the CPU; returns (model, metadata).
+
+    Raises:
+        UserError: missing/unreadable file, another kind of model, or weights that do not fit the config.
+    """
+    from common.config import config_from_dict
+
+    state, meta = load_weights(path, kind)
+    try:
+        model = model_class(config_from_dict(config_class, meta["config"]))
+        model.load_state_dict(state)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise UserError(f"{path}: weights do not match their config ({str(exc).splitlines()[0]})") from None
+    return model.eval().requires_grad_(False), meta

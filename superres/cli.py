@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.console import error_line, log
+from common.cli import run_command
+from common.console import log
 from common.errors import UserError
 from common.imageio import DEFAULT_MAX_PIXELS
 from common.train_loop import LoopConfig, TrainingInterrupted
@@ -202,15 +203,7 @@ COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "expor
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except UserError as exc:
-        error_line(str(exc))
-        return 2
-    except KeyboardInterrupt:
-        error_line("interrupted")
-        return 130
+    return run_command(build_parser(), COMMANDS, argv)
 
 
 if __name__ == "__main__":

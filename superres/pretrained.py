@@ -6,9 +6,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from common.config import config_from_dict
 from common.errors import UserError
-from common.weights import load_weights
+from common.weights import load_model
 from superres.models import MODEL_KIND, SRResNet, SRResNetConfig
 
 DEFAULT_MODEL_FILE = "default_x4.safetensors"
@@ -40,11 +39,4 @@ def load_sr_model(spec: str | os.PathLike) -> tuple[SRResNet, dict[str, Any]]:
     Raises:
         UserError: missing file, not a gansuite SR model, or weights that do not fit the config.
     """
-    path = resolve_model_path(spec)
-    state, meta = load_weights(path, MODEL_KIND)
-    try:
-        model = SRResNet(config_from_dict(SRResNetConfig, meta["config"]))
-        model.load_state_dict(state)
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise UserError(f"{path}: weights do not match their config ({str(exc).splitlines()[0]})") from None
-    return model.eval(), meta
+    return load_model(resolve_model_path(spec), MODEL_KIND, SRResNetConfig, SRResNet)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common.console import error_line, log
+from common.cli import run_command
+from common.console import log
 from common.errors import UserError
 from common.imageio import DEFAULT_MAX_PIXELS
 from common.train_loop import LoopConfig, TrainingInterrupted
@@ -183,15 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except UserError as exc:
-        error_line(str(exc))
-        return 2
-    except KeyboardInterrupt:
-        error_line("interrupted")
-        return 130
+    return run_command(build_parser(), COMMANDS, argv)
 
 
 if __name__ == "__main__":

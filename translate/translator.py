@@ -13,12 +13,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from common.config import config_from_dict
 from common.device import resolve_device
 from common.errors import UserError
 from common.imageio import array_to_image, image_to_array
 from common.tiling import blended_tiled_apply
-from common.weights import load_weights
+from common.weights import load_model
 from translate.models import MODEL_KIND, ResnetGenerator, ResnetGeneratorConfig
 
 
@@ -34,13 +33,7 @@ def load_generator(run_or_file: str | os.PathLike, direction: str | None = None)
         if direction is None or direction not in directions:
             raise UserError(f"{path}: --direction must be one of {', '.join(directions) or '(none: no exported generator yet)'}")
         path = path / f"{direction}.safetensors"
-    state, meta = load_weights(path, MODEL_KIND)
-    try:
-        model = ResnetGenerator(config_from_dict(ResnetGeneratorConfig, meta["config"]))
-        model.load_state_dict(state)
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise UserError(f"{path}: weights do not match their config ({str(exc).splitlines()[0]})") from None
-    return model.eval().requires_grad_(False), meta
+    return load_model(path, MODEL_KIND, ResnetGeneratorConfig, ResnetGenerator)
 
 
 class Translator:
