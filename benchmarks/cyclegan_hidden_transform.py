@@ -63,7 +63,8 @@ def build_domains(root: Path, short_side: int, source: Path = BSDS) -> list[np.n
     return [_small(read_rgb8(path), 128) for path in paths[360:]]
 
 
-def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, identity: float = 0.5, seed: int = 0) -> dict:
+def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, identity: float = 0.5, seed: int = 0,
+                   residual_output: bool = True) -> dict:
     """Train A->B on the hidden-transform domains and score it; returns the figures."""
     from common.discriminators import PatchGANConfig
     from common.train_loop import LoopConfig
@@ -75,7 +76,7 @@ def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, 
     half = max(1, steps // 2 // 180)
     config = CycleGANConfig(
         data=str(workdir / "data"), domains=("A", "B"),
-        generator=ResnetGeneratorConfig(ngf=ngf, n_blocks=blocks, upsample="resize_conv"),
+        generator=ResnetGeneratorConfig(ngf=ngf, n_blocks=blocks, upsample="resize_conv", residual_output=residual_output),
         discriminator=PatchGANConfig(ndf=ngf, n_layers=3 if crop >= 64 else 2),
         lambda_identity=identity, load_size=crop, crop_size=crop, preprocess="crop",
         n_epochs=half, n_epochs_decay=half,
@@ -88,7 +89,8 @@ def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, 
     model_psnr = [psnr(translator(image), hidden_transform(image)) for image in test_images]
     identity_psnr = [psnr(image, hidden_transform(image)) for image in test_images]
     return {
-        "steps": steps, "ngf": ngf, "blocks": blocks, "crop": crop, "identity_weight": identity, "train_seconds": seconds,
+        "steps": steps, "ngf": ngf, "blocks": blocks, "crop": crop, "identity_weight": identity, "residual_output": residual_output,
+        "train_seconds": seconds,
         "a2b_psnr": float(np.mean(model_psnr)), "identity_psnr": float(np.mean(identity_psnr)),
         "gain_db": float(np.mean(model_psnr) - np.mean(identity_psnr)), "test_images": len(test_images),
     }
@@ -101,10 +103,11 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--crop", type=int, default=64)
     parser.add_argument("--identity", type=float, default=0.5)
+    parser.add_argument("--reference-output", action="store_true", help="plain tanh output as the reference (no residual)")
     parser.add_argument("--json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        result = run_experiment(args.steps, args.ngf, args.blocks, args.crop, Path(tmp), args.identity)
+        result = run_experiment(args.steps, args.ngf, args.blocks, args.crop, Path(tmp), args.identity, residual_output=not args.reference_output)
     print(json.dumps(result, indent=2))
     print(f"\nA->B PSNR vs ground-truth transform on {result['test_images']} held-out images: {result['a2b_psnr']:.2f} dB; "
           f"identity baseline {result['identity_psnr']:.2f} dB; gain {result['gain_db']:+.2f} dB "

@@ -27,6 +27,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9)
     p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance")
     p.add_argument("--upsample", choices=("transpose", "resize_conv"), default="transpose", help="resize_conv avoids checkerboard artefacts")
+    p.add_argument("--residual-output", action="store_true", help="generator starts at the identity: tanh(f(x) + atanh(x))")
     p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan")
     p.add_argument("--lambda-cycle", type=float, default=10.0)
     p.add_argument("--identity", type=float, default=0.0, help="identity loss weight as a fraction of lambda (reference: 0.5)")
@@ -51,7 +52,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     config = CycleGANConfig(
         data=args.data, domains=tuple(args.domains),
-        generator=ResnetGeneratorConfig(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample),
+        generator=ResnetGeneratorConfig(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output),
         discriminator=PatchGANConfig(ndf=args.ndf, norm=args.norm), gan_loss=args.gan_loss, lambda_cycle=args.lambda_cycle,
         lambda_identity=args.identity, lr=args.lr, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay,
         load_size=args.load_size, crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess, pool_size=args.pool_size,
