@@ -63,7 +63,7 @@ def build_domains(root: Path, short_side: int, source: Path = BSDS) -> list[np.n
     return [_small(read_rgb8(path), 128) for path in paths[360:]]
 
 
-def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, identity: float = 0.5, seed: int = 0,
+def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, identity: float = 0.0, seed: int = 0,
                    residual_output: bool = True) -> dict:
     """Train A->B on the hidden-transform domains and score it; returns the figures."""
     from common.discriminators import PatchGANConfig
@@ -102,7 +102,9 @@ def main() -> None:
     parser.add_argument("--ngf", type=int, default=32)
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--crop", type=int, default=64)
-    parser.add_argument("--identity", type=float, default=0.5)
+    # The identity loss pulls G(b) towards b, i.e. towards *not* changing colours: right for painting<->photo,
+    # wrong for a colour grade (measured: +0.20 dB with 0.5 vs +8.15 dB with 0 after 800 steps at 32 px).
+    parser.add_argument("--identity", type=float, default=0.0)
     parser.add_argument("--reference-output", action="store_true", help="plain tanh output as the reference (no residual)")
     parser.add_argument("--json")
     args = parser.parse_args()

@@ -167,10 +167,40 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int) -> None:
         return
     if suffix in (".jpg", ".jpeg") and channels in (2, 4):
         raise UserError(f"{suffix} cannot hold an alpha channel; choose .png or .webp output")
+    if suffix == ".png" and channels in (3, 4) and pixels.shape[0] * pixels.shape[1] > LARGE_IMAGE_PIXELS:
+        _encode_large_png(handle, pixels)
+        return
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
     image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode=mode)
     options = {"quality": quality} if fmt[suffix] in ("JPEG", "WEBP") else {}
     image.save(handle, format=fmt[suffix], **options)
+
+
+LARGE_IMAGE_PIXELS = 16_000_000
+
+
+def _swap_red_blue_in_place(pixels: np.ndarray, rows: int = 256) -> None:
+    for top in range(0, pixels.shape[0], rows):
+        band = pixels[top : top + rows]
+        band[..., [0, 2]] = band[..., [2, 0]]
+
+
+def _encode_large_png(handle, pixels: np.ndarray) -> None:
+    """Encode a big 8-bit RGB(A) PNG without a full-size copy.
+
+    PIL stores RGB as 4 bytes a pixel (a 192 MP output would cost 770 MB more) and OpenCV wants BGR; swapping
+    the channels in place, band by band, and back afterwards keeps the peak at the image plus the compressed file.
+    """
+    import cv2
+
+    _swap_red_blue_in_place(pixels)
+    try:
+        ok, buffer = cv2.imencode(".png", pixels)
+    finally:
+        _swap_red_blue_in_place(pixels)
+    if not ok:
+        raise UserError("OpenCV could not encode the PNG")
+    handle.write(memoryview(buffer))
 
 
 def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike) -> None:

@@ -105,3 +105,15 @@ def test_list_images_files_folders_globs(tmp_path):
     assert [p.name for p in list_images([tmp_path])] == ["a.jpg", "b.png"]
     assert [p.name for p in list_images([str(tmp_path / "*.png")])] == ["b.png"]
     assert list_images([tmp_path / "missing.png"]) == [tmp_path / "missing.png"]
+
+
+def test_large_png_path_writes_the_same_pixels_and_leaves_the_input_alone(tmp_path, monkeypatch):
+    import common.imageio as imageio
+
+    monkeypatch.setattr(imageio, "LARGE_IMAGE_PIXELS", 100)  # take the OpenCV path on a small image
+    for channels in (3, 4):
+        pixels = np.random.default_rng(channels).integers(0, 256, (40, 30, channels), dtype=np.uint8)
+        original = pixels.copy()
+        write_image(tmp_path / f"big{channels}.png", pixels)
+        np.testing.assert_array_equal(pixels, original)
+        np.testing.assert_array_equal(read_image(tmp_path / f"big{channels}.png"), original)
