@@ -86,6 +86,7 @@ def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.
     _check(config)
     if config.init:
         generator, meta = load_sr_model(config.init)
+        generator.requires_grad_(True)  # loaded models come frozen for inference; this one is trained
         if generator.config.scale != config.model.scale:
             raise UserError(f"{config.init}: a x{generator.config.scale} model cannot start a x{config.model.scale} run (--scale)")
         config = dataclasses.replace(config, model=generator.config)
