@@ -6,6 +6,7 @@ fails (leaving no file) when the fp32 max absolute difference exceeds 1e-4.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 import warnings
@@ -47,8 +48,6 @@ def _export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: 
         height, width = torch.export.Dim("h_units", min=1, max=4096) * multiple_of, torch.export.Dim("w_units", min=1, max=4096) * multiple_of
     else:
         height, width = torch.export.Dim("height", min=2, max=16384), torch.export.Dim("width", min=2, max=16384)
-    import inspect
-
     input_name = next(iter(inspect.signature(module.forward).parameters))
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
