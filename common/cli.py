@@ -22,3 +22,24 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
     except KeyboardInterrupt:
         error_line("interrupted")
         return 130
+
+
+def add_loop_arguments(parser: argparse.ArgumentParser, workers: int = 0) -> None:
+    """The generic training loop's options, shared by every ``train`` command."""
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument("--checkpoint-every", type=int, default=1000)
+    parser.add_argument("--sample-every", type=int, default=500)
+
+
+def loop_config_from_args(args: argparse.Namespace, validate_every: int = 0):
+    """A LoopConfig from the options of :func:`add_loop_arguments` plus ``--max-steps``, ``--batch-size``, ``--ema``."""
+    from common.train_loop import LoopConfig
+
+    return LoopConfig(
+        max_steps=args.max_steps, batch_size=args.batch_size, seed=args.seed, device=args.device, ema_decay=args.ema,
+        num_workers=args.workers, log_every=args.log_every, checkpoint_every=args.checkpoint_every,
+        sample_every=args.sample_every, validate_every=validate_every,
+    )

@@ -5,11 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.cli import run_command
+from common.cli import add_loop_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
 from common.imageio import DEFAULT_MAX_PIXELS
-from common.train_loop import LoopConfig, TrainingInterrupted
+from common.train_loop import TrainingInterrupted
 from superres.models import SRResNetConfig, lr_shuffle_config, msrresnet_config, srresnet_paper_config
 
 ARCHITECTURES = {"srresnet": srresnet_paper_config, "msrresnet": msrresnet_config, "lr_shuffle": lr_shuffle_config}
@@ -36,12 +36,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), default="relativistic")
     p.add_argument("--vgg-weights", help="VGG19 ImageNet weights file (default: torchvision's cache)")
     p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the exported generator (0: off)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--workers", type=int, default=0)
-    p.add_argument("--log-every", type=int, default=50)
-    p.add_argument("--checkpoint-every", type=int, default=1000)
-    p.add_argument("--sample-every", type=int, default=500)
+    add_loop_arguments(p, workers=0)
     p.add_argument("--validate-every", type=int, default=1000)
 
 
@@ -64,11 +59,7 @@ def run_train(args: argparse.Namespace) -> int:
         config = gan_recipe(args.data, args.init, gan_loss=args.gan_loss, **common, **overrides)
     else:
         config = SRTrainConfig(data=args.data, init=args.init, lr=args.lr or 2e-4, schedule=args.schedule or "cosine", **common)
-    loop = LoopConfig(
-        max_steps=args.max_steps, batch_size=args.batch_size, seed=args.seed, device=args.device, ema_decay=args.ema,
-        num_workers=args.workers, log_every=args.log_every, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, validate_every=args.validate_every,
-    )
+    loop = loop_config_from_args(args, validate_every=args.validate_every)
     try:
         final = train_sr(config, loop, args.out, resume=args.resume)
     except TrainingInterrupted as stop:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common.cli import run_command
+from common.cli import add_loop_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
 from common.imageio import DEFAULT_MAX_PIXELS
-from common.train_loop import LoopConfig, TrainingInterrupted
+from common.train_loop import TrainingInterrupted
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -37,12 +37,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pool-size", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the exported generators (0: off, as the reference)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--log-every", type=int, default=50)
-    p.add_argument("--sample-every", type=int, default=500)
-    p.add_argument("--checkpoint-every", type=int, default=1000)
+    add_loop_arguments(p, workers=2)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -57,10 +52,7 @@ def run_train(args: argparse.Namespace) -> int:
         lambda_identity=args.identity, lr=args.lr, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay,
         load_size=args.load_size, crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess, pool_size=args.pool_size,
     )
-    loop = LoopConfig(
-        max_steps=args.max_steps, batch_size=args.batch_size, seed=args.seed, device=args.device, ema_decay=args.ema,
-        num_workers=args.workers, log_every=args.log_every, sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, validate_every=0,
-    )
+    loop = loop_config_from_args(args)
     try:
         train_cyclegan(config, loop, args.out, resume=args.resume)
     except TrainingInterrupted as stop:
