@@ -1,7 +1,7 @@
 """CycleGAN training: the reference recipe as a frozen config, run by the generic loop."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +84,6 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
     dataset = UnpairedDataset(folders.train_a, folders.train_b, config.load_size, config.crop_size, config.flip, config.preprocess, loop_config.seed)
     steps_per_epoch = max(1, len(dataset) // loop_config.batch_size)
     if loop_config.max_steps <= 0:
-        from dataclasses import replace
-
         loop_config = replace(loop_config, max_steps=steps_per_epoch * (config.n_epochs + config.n_epochs_decay))
     step = build_cyclegan_step(config, steps_per_epoch, device)
     fixed = _fixed_batch(folders, config, loop_config.seed)
