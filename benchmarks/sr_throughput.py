@@ -13,7 +13,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,24 +20,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.timing import best_time, matmul_gflops  # noqa: E402
 from common.resize import imresize  # noqa: E402
 from superres.models import SRResNet, srresnet_paper_config  # noqa: E402
 from superres.pretrained import load_sr_model  # noqa: E402
-
-
-def best_time(function, repeats: int) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def matmul_gflops(repeats: int) -> float:
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    return 2 * 2048**3 / best_time(lambda: a @ b, repeats) / 1e9
 
 
 def conv_macs(model: torch.nn.Module, x: torch.Tensor) -> int:

@@ -25,3 +25,11 @@ def resolve_device(name: str = "auto") -> torch.device:
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise UserError(f"--device {name}: MPS is not available on this machine")
     return device
+
+
+def limit_cpu_threads(threads: int) -> None:
+    """Cap PyTorch's intra-op CPU threads (0 keeps the default, one per core), e.g. to share a machine."""
+    if threads < 0:
+        raise UserError(f"--threads {threads}: expected 0 (one per core) or a positive count")
+    if threads:
+        torch.set_num_threads(threads)

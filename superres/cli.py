@@ -84,6 +84,7 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing output files (never the inputs)")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger inputs (0: no limit)")
     p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -99,7 +100,7 @@ def run_upscale(args: argparse.Namespace) -> int:
     from common.batch_files import OutputOptions, process_files
     from superres.upscaler import resize_to
 
-    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_pad, args.alpha_upsampler)
+    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_pad, args.alpha_upsampler, args.threads)
     outscale = args.outscale
     suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
     options = OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None)
@@ -114,16 +115,18 @@ def run_upscale(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str):
+def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0):
+    from common.device import limit_cpu_threads
     from superres.upscaler import Upscaler
 
+    limit_cpu_threads(threads)
     is_onnx = str(model).endswith(".onnx")
     if backend == "torch" and is_onnx:
         raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
     if backend == "onnx" and not is_onnx:
         raise UserError(f"{model}: --backend onnx needs an .onnx file (make one with `superres export`)")
     if is_onnx:
-        return Upscaler.from_onnx(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+        return Upscaler.from_onnx(model, device=device, threads=threads, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
     return Upscaler.from_pretrained(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
 
 

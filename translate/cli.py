@@ -77,10 +77,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
     p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
 
 
 def run_run(args: argparse.Namespace) -> int:
     from common.batch_files import OutputOptions, process_files
+    from common.device import limit_cpu_threads
     from translate.translator import Translator
 
     source = args.model or args.run
@@ -91,8 +93,9 @@ def run_run(args: argparse.Namespace) -> int:
     is_onnx = str(source).endswith(".onnx")
     if (args.backend == "onnx") != is_onnx and args.backend != "auto":
         raise UserError(f"{source}: --backend {args.backend} does not match this model file")
+    limit_cpu_threads(args.threads)
     kwargs = dict(device=args.device, tile=args.tile, overlap=args.overlap)
-    translator = Translator.from_onnx(source, **kwargs) if is_onnx else Translator.from_checkpoint(source, args.direction, **kwargs)
+    translator = Translator.from_onnx(source, threads=args.threads, **kwargs) if is_onnx else Translator.from_checkpoint(source, args.direction, **kwargs)
     options = OutputOptions(output=args.output, suffix=args.suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None)
     return 1 if process_files(translator.translate_array, args.inputs, options, "translate") else 0
 

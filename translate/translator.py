@@ -59,10 +59,10 @@ class Translator:
         return cls(load_generator(run, direction)[0], **kwargs)
 
     @classmethod
-    def from_onnx(cls, path: str | os.PathLike, device: str = "auto", **kwargs) -> "Translator":
+    def from_onnx(cls, path: str | os.PathLike, device: str = "auto", threads: int = 0, **kwargs) -> "Translator":
         from export.runtime import OnnxSession
 
-        return cls(OnnxSession(path, device=device, task="translate"), device=device, **kwargs)
+        return cls(OnnxSession(path, device=device, threads=threads, task="translate"), device=device, **kwargs)
 
     def _network(self, tile: torch.Tensor) -> torch.Tensor:
         height, width = tile.shape[-2:]

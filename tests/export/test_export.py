@@ -95,6 +95,27 @@ def test_backends_give_the_same_images(onnx_file, sr_model_file, tmp_path, capsy
     assert "needs an .onnx file" in capsys.readouterr().err
 
 
+def test_threads_option_reaches_both_engines(onnx_file, sr_model_file, tmp_path, monkeypatch, capsys):
+    import torch
+
+    from export.runtime import OnnxSession
+
+    seen = {}
+    original_init = OnnxSession.__init__
+
+    def recording_init(self, *args, **kwargs):
+        seen["onnx_threads"] = kwargs.get("threads")
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(OnnxSession, "__init__", recording_init)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: seen.setdefault("torch_threads", n))
+    source = make_image_folder(tmp_path / "in", count=1, size=(20, 20)) / "img00.png"
+    assert main(["upscale", str(source), "-o", str(tmp_path / "o.png"), "--model", str(onnx_file), "--threads", "1"]) == 0
+    assert seen == {"onnx_threads": 1, "torch_threads": 1}
+    assert main(["upscale", str(source), "--model", str(sr_model_file), "--threads", "-2"]) == 2
+    assert "--threads -2" in capsys.readouterr().err
+
+
 def test_export_cli_refuses_overwrite_and_bad_names(sr_model_file, onnx_file, capsys):
     assert main(["export", str(sr_model_file), "-o", str(onnx_file)]) == 2
     assert "already exists" in capsys.readouterr().err

@@ -157,7 +157,7 @@ def test_tiles_blend_without_hard_seams(tmp_path, domains):
     assert column_jumps.max() < 4 * np.median(column_jumps) + 1
 
 
-def test_export_and_onnx_run_match_torch(tmp_path, domains):
+def test_export_and_onnx_run_match_torch(tmp_path, domains, monkeypatch):
     loop = LoopConfig(max_steps=1, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
     train_cyclegan(_tiny(domains), loop, tmp_path / "run")
     assert main(["export", str(tmp_path / "run"), "--direction", "summer2winter", "-o", str(tmp_path / "m.onnx")]) == 0
@@ -165,3 +165,7 @@ def test_export_and_onnx_run_match_torch(tmp_path, domains):
     torch_out = Translator.from_checkpoint(tmp_path / "run", "summer2winter", device="cpu")(image)
     onnx_out = Translator.from_onnx(tmp_path / "m.onnx", device="cpu")(image)
     assert np.abs(torch_out.astype(int) - onnx_out.astype(int)).max() <= 1
+    write_image(tmp_path / "in.png", image)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)  # keep this process's thread count
+    assert main(["run", "--model", str(tmp_path / "m.onnx"), str(tmp_path / "in.png"), "-o", str(tmp_path / "cli.png"), "--threads", "1"]) == 0
+    assert np.array_equal(read_image(tmp_path / "cli.png"), onnx_out)
