@@ -23,10 +23,19 @@ class CycleGenerators(nn.Module):
         self.a2b, self.b2a = a2b, b2a
 
     def forward(self, real_a: torch.Tensor, real_b: torch.Tensor, identity: bool = False) -> dict[str, torch.Tensor]:
-        fake_b, fake_a = self.a2b(real_a), self.b2a(real_b)
+        if identity and self.a2b.config.norm != "batch":
+            # One batch-2 pass per generator instead of two batch-1 passes; exact, since instance norm (or
+            # none) treats each image alone. Batch norm would mix the two, so it keeps separate passes.
+            count = real_a.shape[0]
+            fake_b, idt_b = self.a2b(torch.cat([real_a, real_b])).split(count)
+            fake_a, idt_a = self.b2a(torch.cat([real_b, real_a])).split(count)
+        else:
+            fake_b, fake_a = self.a2b(real_a), self.b2a(real_b)
+            if identity:
+                idt_b, idt_a = self.a2b(real_b), self.b2a(real_a)
         out = {"fake_b": fake_b, "fake_a": fake_a, "rec_a": self.b2a(fake_b), "rec_b": self.a2b(fake_a)}
         if identity:
-            out["idt_b"], out["idt_a"] = self.a2b(real_b), self.b2a(real_a)
+            out["idt_b"], out["idt_a"] = idt_b, idt_a
         return out
 
 

@@ -16,7 +16,7 @@ from translate.cli import main
 from translate.data import UnpairedDataset, find_domain_folders
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.pool import ImagePool
-from translate.step import linear_decay_factor
+from translate.step import CycleGenerators, linear_decay_factor
 from translate.train import CycleGANConfig, train_cyclegan
 from translate.translator import Translator
 from tests.helpers import make_image_folder
@@ -33,6 +33,20 @@ def test_generator_shape_and_range(upsample, device):
     model = ResnetGenerator(ResnetGeneratorConfig(ngf=8, n_blocks=1, upsample=upsample)).to(device)
     out = model(torch.rand(2, 3, 20, 28, device=device) * 2 - 1)
     assert out.shape == (2, 3, 20, 28) and out.abs().max() <= 1
+
+
+@pytest.mark.parametrize("norm", ["instance", "batch"])
+def test_identity_passes_match_separate_calls(norm, device):
+    torch.manual_seed(0)
+    config = ResnetGeneratorConfig(ngf=4, n_blocks=1, norm=norm)
+    generators = CycleGenerators(ResnetGenerator(config), ResnetGenerator(config)).to(device)
+    real_a, real_b = (torch.rand(2, 3, 16, 16, device=device) * 2 - 1 for _ in range(2))
+    out = generators(real_a, real_b, identity=True)
+    # Batched for instance norm (per image, so exact), separate for batch norm (whose statistics would mix).
+    expected = {"fake_b": generators.a2b(real_a), "idt_b": generators.a2b(real_b), "fake_a": generators.b2a(real_b), "idt_a": generators.b2a(real_a)}
+    for name, value in expected.items():
+        torch.testing.assert_close(out[name], value, atol=1e-5, rtol=1e-5, msg=name)
+    torch.testing.assert_close(out["rec_a"], generators.b2a(out["fake_b"]), atol=1e-5, rtol=1e-5)
 
 
 def test_init_is_normal_0_02():
