@@ -18,6 +18,10 @@ class PatchGANConfig:
     n_layers: int = 3
     norm: str = "instance"
 
+    def min_input_size(self) -> int:
+        """Smallest input side that leaves a score map: n_layers halvings, then two 4x4 stride-1 convs (-1 each)."""
+        return 3 * 2**self.n_layers
+
 
 class PatchGANDiscriminator(nn.Module):
     """Fully convolutional discriminator scoring overlapping patches.

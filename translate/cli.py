@@ -13,9 +13,9 @@ from common.train_loop import TrainingInterrupted
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train CycleGAN on two folders of images")
-    p.add_argument("--data", required=True, help="root holding the two domain folders (or trainA/trainB)")
+    p.add_argument("--data", default=".", help="root holding the two domain folders (or trainA/trainB); default: here")
     p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"))
-    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--out", help="run directory (default: runs/<FROM>2<TO>)")
     p.add_argument("--max-steps", type=int, default=0, help="0: the full schedule (n-epochs + n-epochs-decay)")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--load-size", type=int, default=286)
@@ -53,12 +53,13 @@ def run_train(args: argparse.Namespace) -> int:
         load_size=args.load_size, crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess, pool_size=args.pool_size,
     )
     loop = loop_config_from_args(args)
+    out = args.out or f"runs/{args.domains[0]}2{args.domains[1]}"
     try:
-        train_cyclegan(config, loop, args.out, resume=args.resume)
+        train_cyclegan(config, loop, out, resume=args.resume)
     except TrainingInterrupted as stop:
         log(f"[yellow]{stop}[/]; continue with --resume")
         return 130
-    log(f"done: {args.out}")
+    log(f"done: {out}")
     return 0
 
 

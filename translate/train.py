@@ -79,6 +79,9 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
     """
     if config.crop_size % 4:
         raise UserError(f"--crop-size {config.crop_size}: must be a multiple of 4 (the generator downsamples twice)")
+    if config.crop_size < config.discriminator.min_input_size():
+        raise UserError(f"--crop-size {config.crop_size}: the {config.discriminator.n_layers}-layer PatchGAN needs at least "
+                        f"{config.discriminator.min_input_size()} px")
     folders = find_domain_folders(config.data, *config.domains)
     device = prepare_device(loop_config)
     dataset = UnpairedDataset(folders.train_a, folders.train_b, config.load_size, config.crop_size, config.flip, config.preprocess, loop_config.seed)

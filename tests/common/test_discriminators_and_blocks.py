@@ -16,6 +16,16 @@ def test_patchgan_tiny_config_runs(device):
     assert disc(torch.zeros(2, 3, 32, 32, device=device)).shape[:2] == (2, 1)
 
 
+@pytest.mark.parametrize("n_layers", [2, 3])
+def test_patchgan_min_input_size_is_the_smallest_that_trains(n_layers):
+    config = PatchGANConfig(ndf=4, n_layers=n_layers)
+    disc = PatchGANDiscriminator(config).train()
+    smallest = config.min_input_size()
+    assert disc(torch.zeros(1, 3, smallest, smallest)).shape[-2:] == (1, 1)
+    with pytest.raises((ValueError, RuntimeError)):
+        disc(torch.zeros(1, 3, smallest - 1, smallest - 1))
+
+
 def test_srgan_discriminator_shape_and_input_check():
     disc = SRGANDiscriminator(SRGANDiscriminatorConfig(base_channels=8, input_size=32))
     assert disc(torch.zeros(3, 3, 32, 32)).shape == (3, 1)

@@ -142,6 +142,26 @@ def test_wgan_gradient_penalty_is_applied(tmp_path, domains):
     assert logs["gradient_penalty"] > 0
 
 
+def test_train_cli_as_on_the_design_card(domains, monkeypatch, capsys):
+    """`translate train --domains summer winter` in a folder holding summer/ and winter/."""
+    monkeypatch.chdir(domains)
+    tiny = ["--ngf", "4", "--ndf", "4", "--n-blocks", "6", "--load-size", "28", "--crop-size", "24", "--max-steps", "2",
+            "--sample-every", "1", "--workers", "0", "--device", "cpu"]
+    assert main(["train", "--domains", "summer", "winter", *tiny]) == 0
+    run = domains / "runs" / "summer2winter"
+    assert (run / "summer2winter.safetensors").is_file() and (run / "winter2summer.json").is_file()
+    assert (run / "checkpoints" / "last.pt").is_file() and (run / "samples" / "step_0000002.png").is_file()
+    assert (run / "index.html").is_file() and len((run / "metrics.jsonl").read_text().splitlines()) >= 1
+    assert main(["train", "--domains", "summer", "winter", *tiny]) == 2  # never trains over an existing run
+    assert "pass --resume" in capsys.readouterr().err
+    assert main(["train", "--domains", "summer", "winter", *tiny, "--max-steps", "3", "--resume"]) == 0
+    assert torch.load(run / "checkpoints" / "last.pt", weights_only=True)["step"] == 3
+    assert main(["train", "--domains", "summer", "autumn", *tiny]) == 2
+    assert "no folder for domain 'autumn'" in capsys.readouterr().err
+    assert main(["train", "--domains", "summer", "winter", *tiny, "--crop-size", "20", "--out", "small"]) == 2
+    assert "--crop-size 20: the 3-layer PatchGAN needs at least 24 px" in capsys.readouterr().err
+
+
 def test_run_cli_full_resolution_and_bad_files(tmp_path, domains, capsys):
     loop = LoopConfig(max_steps=1, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
     train_cyclegan(_tiny(domains), loop, tmp_path / "run")
