@@ -77,11 +77,7 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
         UserError: missing/empty domain folders or bad options.
         common.train_loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
     """
-    if config.crop_size % 4:
-        raise UserError(f"--crop-size {config.crop_size}: must be a multiple of 4 (the generator downsamples twice)")
-    if config.crop_size < config.discriminator.min_input_size():
-        raise UserError(f"--crop-size {config.crop_size}: the {config.discriminator.n_layers}-layer PatchGAN needs at least "
-                        f"{config.discriminator.min_input_size()} px")
+    _check_options(config, loop_config)
     folders = find_domain_folders(config.data, *config.domains)
     device = prepare_device(loop_config)
     dataset = UnpairedDataset(folders.train_a, folders.train_b, config.load_size, config.crop_size, config.flip, config.preprocess, loop_config.seed)
@@ -93,9 +89,26 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
     return fit(step, dataset, run_dir, loop_config, config, fixed_batch=fixed, resume=resume, device=device)
 
 
+def _check_options(config: CycleGANConfig, loop_config: LoopConfig) -> None:
+    """Refuse option combinations that would otherwise fail later with a traceback."""
+    if config.crop_size % 4:
+        raise UserError(f"--crop-size {config.crop_size}: must be a multiple of 4 (the generator downsamples twice)")
+    if config.crop_size < config.discriminator.min_input_size():
+        raise UserError(f"--crop-size {config.crop_size}: the {config.discriminator.n_layers}-layer PatchGAN needs at least "
+                        f"{config.discriminator.min_input_size()} px")
+    if config.preprocess == "resize_and_crop" and config.crop_size > config.load_size:
+        raise UserError(f"--crop-size {config.crop_size}: larger than --load-size {config.load_size}")
+    if config.preprocess == "none" and loop_config.batch_size > 1:
+        raise UserError("--preprocess none keeps each image's own size, so it needs --batch-size 1")
+
+
 def _fixed_batch(folders, config: CycleGANConfig, seed: int, count: int = 4) -> dict[str, torch.Tensor]:
-    """The same centre crops every time: from the test folders when present, else from training."""
+    """The same crops every time (fixed seed, no flip): from the test folders when present, else from training.
+
+    With ``preprocess="none"`` the images keep their own sizes, so the grid uses ``crop_size`` crops to stack them.
+    """
     test_a, test_b = folders.test_a or folders.train_a, folders.test_b or folders.train_b
-    fixed = UnpairedDataset(test_a, test_b, config.load_size, config.crop_size, flip=False, preprocess=config.preprocess, seed=seed)
+    preprocess = "crop" if config.preprocess == "none" else config.preprocess
+    fixed = UnpairedDataset(test_a, test_b, config.load_size, config.crop_size, flip=False, preprocess=preprocess, seed=seed)
     samples = [fixed[10**12 + i] for i in range(count)]
     return {key: torch.stack([s[key] for s in samples]) for key in ("a", "b")}

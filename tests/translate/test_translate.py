@@ -162,6 +162,20 @@ def test_train_cli_as_on_the_design_card(domains, monkeypatch, capsys):
     assert "--crop-size 20: the 3-layer PatchGAN needs at least 24 px" in capsys.readouterr().err
 
 
+def test_full_resolution_training_on_mixed_sizes(tmp_path):
+    for index, size in enumerate([(28, 24), (36, 30), (26, 34)]):
+        make_image_folder(tmp_path / "data" / "summer", 1, size, seed=index).joinpath("img00.png").rename(tmp_path / "data" / "summer" / f"{index}.png")
+        make_image_folder(tmp_path / "data" / "winter", 1, size[::-1], seed=9 + index).joinpath("img00.png").rename(tmp_path / "data" / "winter" / f"{index}.png")
+    config = _tiny(tmp_path / "data", preprocess="none")
+    loop = LoopConfig(max_steps=3, batch_size=1, log_every=1, sample_every=3, checkpoint_every=0, validate_every=0, ema_decay=0)
+    train_cyclegan(config, loop, tmp_path / "run")
+    assert (tmp_path / "run" / "samples" / "step_0000003.png").is_file()
+    with pytest.raises(UserError, match="needs --batch-size 1"):
+        train_cyclegan(config, LoopConfig(max_steps=1, batch_size=2), tmp_path / "run2")
+    with pytest.raises(UserError, match="larger than --load-size"):
+        train_cyclegan(_tiny(tmp_path / "data", load_size=20, crop_size=24), loop, tmp_path / "run3")
+
+
 def test_run_cli_full_resolution_and_bad_files(tmp_path, domains, capsys):
     loop = LoopConfig(max_steps=1, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
     train_cyclegan(_tiny(domains), loop, tmp_path / "run")
