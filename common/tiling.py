@@ -59,7 +59,7 @@ def tiled_apply(
     for index, (top, left, bottom, right) in enumerate(boxes):
         in_top, in_left = max(top - pad, 0), max(left - pad, 0)
         in_bottom, in_right = min(bottom + pad, height), min(right + pad, width)
-        patch = torch.from_numpy(np.ascontiguousarray(pixels[in_top:in_bottom, in_left:in_right]))
+        patch = _region_tensor(pixels[in_top:in_bottom, in_left:in_right])
         patch = patch.permute(2, 0, 1)[None].to(device=device, dtype=torch.float32) / peak
         with torch.inference_mode():
             result = function(patch)
@@ -112,10 +112,16 @@ def blended_tiled_apply(pixels: np.ndarray, function: TileFunction, tile: int = 
     for top in _starts(height, tile, stride):
         for left in _starts(width, tile, stride):
             bottom, right = min(top + tile, height), min(left + tile, width)
-            patch = torch.from_numpy(np.ascontiguousarray(pixels[top:bottom, left:right])).permute(2, 0, 1)[None]
+            patch = _region_tensor(pixels[top:bottom, left:right]).permute(2, 0, 1)[None]
             with torch.inference_mode():
                 result = function(patch.to(device=device, dtype=torch.float32) / peak)[0].clamp(0, 1)
             weight = np.outer(_feather(bottom - top, overlap, top == 0, bottom == height), _feather(right - left, overlap, left == 0, right == width))[..., None]
             total[top:bottom, left:right] += result.permute(1, 2, 0).cpu().numpy() * weight
             weights[top:bottom, left:right] += weight
     return np.clip(np.round(total / weights * peak), 0, peak).astype(pixels.dtype)
+
+
+def _region_tensor(region: np.ndarray) -> torch.Tensor:
+    """A CPU tensor over ``region`` (copied when read-only, e.g. ``np.asarray(PIL image)``, which torch warns about)."""
+    region = np.ascontiguousarray(region)
+    return torch.from_numpy(region if region.flags.writeable else region.copy())
