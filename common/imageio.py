@@ -167,7 +167,8 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int) -> None:
         return
     if suffix in (".jpg", ".jpeg") and channels in (2, 4):
         raise UserError(f"{suffix} cannot hold an alpha channel; choose .png or .webp output")
-    if suffix == ".png" and channels in (3, 4) and pixels.shape[0] * pixels.shape[1] > LARGE_IMAGE_PIXELS:
+    # The fast path swaps channels in the caller's array for a moment, so read-only arrays take PIL's path.
+    if suffix == ".png" and channels in (3, 4) and pixels.shape[0] * pixels.shape[1] > LARGE_IMAGE_PIXELS and pixels.flags.writeable:
         _encode_large_png(handle, pixels)
         return
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]

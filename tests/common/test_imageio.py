@@ -117,3 +117,6 @@ def test_large_png_path_writes_the_same_pixels_and_leaves_the_input_alone(tmp_pa
         write_image(tmp_path / f"big{channels}.png", pixels)
         np.testing.assert_array_equal(pixels, original)
         np.testing.assert_array_equal(read_image(tmp_path / f"big{channels}.png"), original)
+        pixels.setflags(write=False)  # e.g. np.asarray(PIL image): nothing may be swapped in place
+        write_image(tmp_path / f"read_only{channels}.png", pixels)
+        np.testing.assert_array_equal(read_image(tmp_path / f"read_only{channels}.png"), original)
