@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import resource
 import sys
 from pathlib import Path
@@ -44,8 +45,8 @@ def make_step(size: int, identity: float, variant: str):
 
 def seconds_per_iteration(size: int, identity: float, variant: str, iters: int) -> float:
     step, batch = make_step(size, identity, variant)
-    counter = iter(range(10**9))
-    run = lambda: step.run(batch, next(counter), contextlib.nullcontext)  # noqa: E731
+    step_index = itertools.count()
+    run = lambda: step.run(batch, next(step_index), contextlib.nullcontext)  # noqa: E731
     return best_time(run, iters, warm_up=2 if variant == "compiled" else 1)  # compiled: compile, then settle
 
 
