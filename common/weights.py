@@ -45,6 +45,31 @@ def save_weights(module: torch.nn.Module, path: str | os.PathLike, kind: str, co
     write_bytes_atomic(path.with_suffix(".json"), (json.dumps(meta, indent=2) + "\n").encode())
 
 
+def save_imported_model(module: torch.nn.Module, meta: dict[str, Any], output: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Save a model imported from another project's checkpoint as ``NAME.safetensors`` + ``NAME.json``.
+
+    Args:
+        meta: the importer's metadata (``kind``, ``config`` and provenance such as ``source_format``).
+        output: ``NAME`` or ``NAME.safetensors``.
+
+    Returns:
+        The .safetensors path written.
+
+    Raises:
+        UserError: the output exists and ``overwrite`` is false.
+    """
+    path = Path(output)
+    if path.suffix != ".safetensors":
+        path = path.with_name(path.name + ".safetensors")
+    if not overwrite:
+        for existing in (path, path.with_suffix(".json")):
+            if existing.exists():
+                raise UserError(f"{existing}: already exists (pass --overwrite to replace it)")
+    extra = {key: value for key, value in meta.items() if key not in ("kind", "config")}
+    save_weights(module, path, meta["kind"], meta["config"], extra)
+    return path
+
+
 def load_weights(path: str | os.PathLike, expected_kind: str | tuple[str, ...]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Read a gansuite safetensors file: (state dict, metadata dict with ``kind`` and ``config``).
 
@@ -71,16 +96,19 @@ def load_weights(path: str | os.PathLike, expected_kind: str | tuple[str, ...]) 
     return state, meta
 
 
-def load_model(path: str | os.PathLike, kind: str, config_class: type, model_class: type) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Rebuild ``model_class(config_class(**saved config))`` from a gansuite safetensors file, in eval mode,
-    frozen, on the CPU; returns (model, metadata).
+def load_model(path: str | os.PathLike, architectures: dict[str, tuple[type, type]]) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild a model from a gansuite safetensors file, in eval mode, frozen, on the CPU; returns (model, metadata).
+
+    Args:
+        architectures: saved ``kind`` -> (config class, model class) of the kinds accepted here.
 
     Raises:
         UserError: missing/unreadable file, another kind of model, or weights that do not fit the config.
     """
     from common.config import config_from_dict
 
-    state, meta = load_weights(path, kind)
+    state, meta = load_weights(path, tuple(architectures))
+    config_class, model_class = architectures[meta["kind"]]
     try:
         model = model_class(config_from_dict(config_class, meta["config"]))
         model.load_state_dict(state)

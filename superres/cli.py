@@ -10,9 +10,13 @@ from common.console import log
 from common.errors import UserError
 from common.imageio import DEFAULT_MAX_PIXELS
 from common.train_loop import TrainingInterrupted
-from superres.models import SRResNetConfig, lr_shuffle_config, msrresnet_config, srresnet_paper_config
+from superres.architectures import SRConfig, compact_config, rrdbnet_config
+from superres.importers import ARCH_CHOICES
+from superres.models import lr_shuffle_config, msrresnet_config, srresnet_paper_config
 
-ARCHITECTURES = {"srresnet": srresnet_paper_config, "msrresnet": msrresnet_config, "lr_shuffle": lr_shuffle_config}
+ARCHITECTURES = {"srresnet": srresnet_paper_config, "msrresnet": msrresnet_config, "lr_shuffle": lr_shuffle_config,
+                 "rrdbnet": rrdbnet_config, "compact": compact_config}
+ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +30,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-steps", type=int, default=100_000)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from checkpoints/last.pt")
     p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="msrresnet")
-    p.add_argument("--blocks", type=int, help="residual blocks (default: the architecture's)")
+    p.add_argument("--blocks", type=int, help="residual blocks, RRDB blocks or compact convs (default: the architecture's)")
     p.add_argument("--channels", type=int, help="feature channels (default: the architecture's)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--hr-size", type=int, default=128, help="HR crop size (default 128: 32 px LR patches at x4)")
@@ -40,12 +44,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--validate-every", type=int, default=1000)
 
 
-def _model_config(args: argparse.Namespace) -> SRResNetConfig:
-    import dataclasses
-
-    config = ARCHITECTURES[args.arch](args.scale)
+def _model_config(args: argparse.Namespace) -> SRConfig:
     overrides = {k: v for k, v in (("num_blocks", args.blocks), ("channels", args.channels)) if v is not None}
-    return dataclasses.replace(config, **overrides)
+    return ARCHITECTURES[args.arch](args.scale, **overrides)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -73,7 +74,8 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("upscale", help="upscale images (files, folders, globs)")
     p.add_argument("inputs", nargs="+", metavar="PATH")
     p.add_argument("-o", "--output", help="output folder (created if missing), or a file name for a single input")
-    p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | .onnx file")
+    p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | .onnx | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
+    p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
     p.add_argument("--outscale", type=float, help="final scale relative to the input (resized after the network)")
     p.add_argument("--tile", type=int, default=256, help="tile size in input pixels (0: whole image)")
@@ -91,7 +93,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="Y-PSNR/SSIM by the SR protocol, model vs bicubic")
     p.add_argument("--data", required=True, help="folder of HR images (e.g. Set5)")
     p.add_argument("--scale", type=int, default=4)
-    p.add_argument("--model", default="default")
+    p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | released .pth")
+    p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--json", help="also write the scores to this JSON file")
     p.add_argument("--device", default="auto")
 
@@ -100,7 +103,7 @@ def run_upscale(args: argparse.Namespace) -> int:
     from common.batch_files import OutputOptions, process_files
     from superres.upscaler import resize_to
 
-    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_pad, args.alpha_upsampler, args.threads)
+    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_pad, args.alpha_upsampler, args.threads, args.arch)
     outscale = args.outscale
     suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
     options = OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None)
@@ -115,7 +118,7 @@ def run_upscale(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0):
+def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0, arch: str = "auto"):
     from common.device import limit_cpu_threads
     from superres.upscaler import Upscaler
 
@@ -127,7 +130,7 @@ def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int
         raise UserError(f"{model}: --backend onnx needs an .onnx file (make one with `superres export`)")
     if is_onnx:
         return Upscaler.from_onnx(model, device=device, threads=threads, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
-    return Upscaler.from_pretrained(model, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+    return Upscaler.from_pretrained(model, arch, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -141,7 +144,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
     from superres.pretrained import load_sr_model
 
-    model, meta = load_sr_model(args.model)
+    model, meta = load_sr_model(args.model, args.arch)
     if model.config.scale != args.scale:
         raise UserError(f"{args.model}: this is a x{model.config.scale} model, but --scale is {args.scale}")
     device = resolve_device(args.device)
@@ -171,12 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_upscale(sub)
     _add_eval(sub)
     _add_export(sub)
+    _add_import(sub)
     return parser
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export a generator to a verified ONNX file")
-    p.add_argument("model", help="default | RUN directory | .safetensors file")
+    p.add_argument("model", help="default | RUN directory | .safetensors | released .pth")
+    p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
     p.add_argument("--opset", type=int, default=18)
     p.add_argument("--fp16", action="store_true", help="float16 weights and activations (for GPU deployment)")
@@ -189,11 +194,29 @@ def run_export(args: argparse.Namespace) -> int:
     from superres.onnx import export_sr_model
 
     export_sr_model(args.model, args.output, opset=args.opset, fp16=args.fp16, int8_calibration=args.int8,
-                    overwrite=args.overwrite, verify_image=args.verify_image)
+                    overwrite=args.overwrite, verify_image=args.verify_image, arch=args.arch)
     return 0
 
 
-COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export}
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="convert a released .pth (Real-ESRGAN, BasicSR, ESRGAN) to gansuite safetensors + JSON")
+    p.add_argument("checkpoint", help="the .pth file")
+    p.add_argument("-o", "--output", required=True, help="NAME or NAME.safetensors (NAME.json is written beside it)")
+    p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
+    p.add_argument("--overwrite", action="store_true")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from common.weights import save_imported_model
+    from superres.importers import import_sr_checkpoint
+
+    model, meta = import_sr_checkpoint(args.checkpoint, args.arch)
+    path = save_imported_model(model, meta, args.output, args.overwrite)
+    log(f"{args.checkpoint}: {meta['source_format']}, x{meta['scale']} -> {path}")
+    return 0
+
+
+COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export, "import": run_import}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -75,6 +75,8 @@ class SRResNet(nn.Module):
     Input (B, C, H, W) in [0, 1]; output (B, C, H*scale, W*scale), approximately [0, 1] (clamp before use).
     """
 
+    multiple_of = 1  # any input size works
+
     def __init__(self, config: SRResNetConfig = SRResNetConfig()):
         super().__init__()
         self.config = config

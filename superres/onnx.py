@@ -13,13 +13,13 @@ from common.imageio import list_images, read_rgb8
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx, save_onnx_atomic
 from export.quantize import calibration_crops, quantize_int8
-from superres.models import MODEL_KIND
 from superres.pretrained import load_sr_model
 
 
 def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18, fp16: bool = False,
-                    int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None) -> VerificationReport:
-    """Export an SR generator (``default``, run directory or .safetensors) to a verified ONNX file.
+                    int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None,
+                    arch: str = "auto") -> VerificationReport:
+    """Export an SR generator (``default``, run directory, .safetensors or a released .pth) to a verified ONNX file.
 
     With ``int8_calibration`` (an image folder) the verified fp32 export is statically quantised to int8.
     """
@@ -30,10 +30,10 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         raise UserError("--fp16 and --int8 are exclusive")
     if output.exists() and not overwrite:
         raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
-    model, meta = load_sr_model(model_spec)
+    model, meta = load_sr_model(model_spec, arch)
     metadata = build_metadata(
-        "superres", MODEL_KIND, meta["config"], model.config.scale, (0, 1), (0, 1),
-        {"receptive_radius": model.receptive_radius, "source": str(model_spec)},
+        "superres", meta["kind"], meta["config"], model.config.scale, (0, 1), (0, 1),
+        {"receptive_radius": model.receptive_radius, "tile_multiple": model.multiple_of, "source": str(model_spec)},
     )
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)
     if not int8_calibration:

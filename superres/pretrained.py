@@ -1,4 +1,5 @@
-"""Finding and loading SR generators: the embedded default, a run directory, or a .safetensors file."""
+"""Finding and loading SR generators: the embedded default, a run directory, a .safetensors file, or a
+checkpoint released by Real-ESRGAN / BasicSR / ESRGAN (imported on the fly)."""
 from __future__ import annotations
 
 import os
@@ -7,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
+from common.foreign_checkpoint import is_foreign_checkpoint
 from common.weights import load_model
-from superres.models import MODEL_KIND, SRResNet, SRResNetConfig
+from superres.architectures import ARCHITECTURES, SRModel
+from superres.importers import import_sr_checkpoint
 
 DEFAULT_MODEL_FILE = "default_x4.safetensors"
 
@@ -33,10 +36,17 @@ def resolve_model_path(spec: str | os.PathLike) -> Path:
     return path
 
 
-def load_sr_model(spec: str | os.PathLike) -> tuple[SRResNet, dict[str, Any]]:
-    """Build an SRResNet from saved weights; returns (model in eval mode on CPU, metadata).
+def load_sr_model(spec: str | os.PathLike, arch: str = "auto") -> tuple[SRModel, dict[str, Any]]:
+    """Build an SR generator from saved weights; returns (model in eval mode on CPU, metadata).
+
+    Args:
+        spec: ``default``, a run directory, a gansuite ``.safetensors`` file, or a released ``.pth``.
+        arch: for a ``.pth`` only: the architecture when its keys are ambiguous (see ``superres.importers``).
 
     Raises:
-        UserError: missing file, not a gansuite SR model, or weights that do not fit the config.
+        UserError: missing file, not an SR model, or weights that do not fit the config.
     """
-    return load_model(resolve_model_path(spec), MODEL_KIND, SRResNetConfig, SRResNet)
+    path = resolve_model_path(spec)
+    if is_foreign_checkpoint(path):
+        return import_sr_checkpoint(path, arch)
+    return load_model(path, ARCHITECTURES)

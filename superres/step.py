@@ -14,7 +14,7 @@ from common.weights import save_weights
 from common.config import config_to_dict
 from superres.data import EvalImage
 from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
-from superres.models import MODEL_KIND, SRResNet
+from superres.architectures import SRModel, model_kind
 
 
 def make_lr(hr: torch.Tensor, scale: int) -> torch.Tensor:
@@ -37,7 +37,7 @@ class SRStep:
     """Pretrain: G minimises the pixel loss. GAN: G minimises pixel + perceptual + adversarial, then D steps.
 
     Args:
-        generator: the SRResNet being trained.
+        generator: the SR generator being trained.
         scale: upscaling factor.
         optimizer_g / scheduler_g: generator optimisation.
         pixel_loss_kind / pixel_weight: pixel loss and its weight.
@@ -48,7 +48,7 @@ class SRStep:
 
     def __init__(
         self,
-        generator: SRResNet,
+        generator: SRModel,
         scale: int,
         optimizer_g: torch.optim.Optimizer,
         scheduler_g: Any,
@@ -150,6 +150,6 @@ class SRStep:
     def export(self, generator: nn.Module, run_dir: Path, step: int) -> None:
         config = generator.config
         save_weights(
-            generator, run_dir / "model.safetensors", MODEL_KIND, config_to_dict(config),
+            generator, run_dir / "model.safetensors", model_kind(config), config_to_dict(config),
             {"task": "superres", "scale": config.scale, "step": step, **self.extra_export_metadata},
         )

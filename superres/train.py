@@ -13,7 +13,8 @@ from common.errors import UserError
 from common.perceptual import PerceptualLoss
 from common.train_loop import LoopConfig, fit, prepare_device
 from superres.data import SRTrainDataset, load_eval_set
-from superres.models import SRResNet, SRResNetConfig
+from superres.architectures import SRConfig, build_sr_model
+from superres.models import SRResNetConfig
 from superres.pretrained import load_sr_model
 from superres.step import SRStep
 
@@ -25,7 +26,8 @@ class SRTrainConfig:
     Attributes:
         data: folder of HR training images.
         stage: ``pretrain`` (pixel loss only) or ``gan`` (pixel + perceptual + adversarial).
-        model: generator architecture (ignored in ``gan``, which takes the architecture of ``init``).
+        model: generator architecture, any :data:`superres.architectures.SRConfig` (ignored when ``init`` is
+            given: the run takes the architecture of ``init``).
         init: run directory or weights file to start the generator from (required for ``gan``).
         hr_size: HR crop size (LR patch = hr_size / scale).
         lr / lr_d: Adam learning rates of G and D.
@@ -37,7 +39,7 @@ class SRTrainConfig:
     """
 
     data: str
-    model: SRResNetConfig = field(default_factory=SRResNetConfig)
+    model: SRConfig = field(default_factory=SRResNetConfig)
     stage: str = "pretrain"
     init: str | None = None
     hr_size: int = 128
@@ -91,7 +93,7 @@ def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.
             raise UserError(f"{config.init}: a x{generator.config.scale} model cannot start a x{config.model.scale} run (--scale)")
         config = dataclasses.replace(config, model=generator.config)
     else:
-        generator = SRResNet(config.model)
+        generator = build_sr_model(config.model)
     generator.to(device)
     optimizer_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=(0.9, 0.99))
     kwargs: dict[str, Any] = {}

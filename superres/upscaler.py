@@ -20,7 +20,7 @@ from common.errors import UserError
 from common.resize import imresize
 from common.imageio import array_to_image, image_to_array
 from common.tiling import tiled_apply
-from superres.models import SRResNet
+from superres.architectures import SRModel
 from superres.pretrained import load_sr_model
 
 AlphaUpsampler = Literal["bicubic", "model"]
@@ -30,23 +30,27 @@ class Upscaler:
     """Upscales images with an SR generator, tile by tile.
 
     Args:
-        model: an SRResNet taking (B, 3, h, w) in [0, 1], or an :class:`export.runtime.OnnxSession` of one
-            (see :meth:`from_onnx`); both run through the same tiling code.
+        model: an SR generator taking (B, 3, h, w) in [0, 1] (SRResNet, RRDBNet, CompactSR), or an
+            :class:`export.runtime.OnnxSession` of one (see :meth:`from_onnx`); both run through the same
+            tiling code.
         device: ``auto``, ``cpu``, ``cuda[:i]``.
         tile: tile size in input pixels (0: whole image).
-        tile_pad: context around each tile (default: the model's receptive radius, so tiles are seamless).
+        tile_pad: context around each tile (default: the model's receptive radius, so tiles equal the whole
+            image). Tile and pad are rounded up to the model's pixel-unshuffle cell (2 or 4 for RRDBNet x2/x1),
+            so every tile sees the same cell grid as the whole image.
         alpha_upsampler: ``bicubic`` (fast) or ``model`` (alpha replicated to RGB and run through the network).
         fast: fold BatchNorm into the convs and use channels_last on the CPU (the benchmarked faster path; same
             outputs within 1/255). ``model`` itself is left untouched.
     """
 
-    def __init__(self, model: SRResNet, device: str = "auto", tile: int = 256, tile_pad: int | None = None,
+    def __init__(self, model: SRModel, device: str = "auto", tile: int = 256, tile_pad: int | None = None,
                  alpha_upsampler: AlphaUpsampler = "bicubic", fast: bool = True):
         from export.runtime import OnnxSession
 
         if isinstance(model, OnnxSession):
             self.device, self.model, self.onnx = torch.device("cpu"), None, model
             self.scale, radius = model.scale, int(model.metadata.get("receptive_radius", 40))
+            align = int(model.metadata.get("tile_multiple", 1))
         else:
             self.device, self.onnx = resolve_device(device), None
             self.model = model.eval().requires_grad_(False).to(self.device)
@@ -54,18 +58,19 @@ class Upscaler:
                 self.model = fold_batch_norm(copy.deepcopy(self.model))
             if fast and self.device.type == "cpu":
                 self.model = self.model.to(memory_format=torch.channels_last)
-            self.scale, radius = model.config.scale, model.receptive_radius
+            self.scale, radius, align = model.config.scale, model.receptive_radius, model.multiple_of
         self.fast = fast
-        self.tile = tile
-        self.tile_pad = radius if tile_pad is None else tile_pad
+        self.tile = -(-tile // align) * align
+        self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
         if alpha_upsampler not in ("bicubic", "model"):
             raise UserError(f"alpha upsampler {alpha_upsampler!r}: expected bicubic or model")
         self.alpha_upsampler = alpha_upsampler
 
     @classmethod
-    def from_pretrained(cls, spec: str | os.PathLike = "default", **kwargs) -> "Upscaler":
-        """``default`` (the embedded x4 model), a run directory, or a .safetensors file."""
-        model, _ = load_sr_model(spec)
+    def from_pretrained(cls, spec: str | os.PathLike = "default", arch: str = "auto", **kwargs) -> "Upscaler":
+        """``default`` (the embedded x4 model), a run directory, a .safetensors file, or a released ``.pth``
+        (Real-ESRGAN, BasicSR, ESRGAN; ``arch`` settles ambiguous keys, see ``superres.importers``)."""
+        model, _ = load_sr_model(spec, arch)
         return cls(model, **kwargs)
 
     @classmethod

@@ -68,7 +68,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run", nargs="?", help="run directory (or use --model)")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("--direction", help="e.g. summer2winter (A2B for the classic layout)")
-    p.add_argument("--model", help="a generator .safetensors or .onnx file instead of RUN")
+    p.add_argument("--model", help="a generator .safetensors, .onnx or junyanz *_net_G*.pth file instead of RUN")
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto")
     p.add_argument("-o", "--output", required=True, help="output folder, or a file name for a single input")
     p.add_argument("--suffix", default="")
@@ -103,7 +103,7 @@ def run_run(args: argparse.Namespace) -> int:
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export one direction to a verified ONNX file")
-    p.add_argument("run", help="run directory or generator .safetensors")
+    p.add_argument("run", help="run directory, generator .safetensors or junyanz *_net_G*.pth")
     p.add_argument("--direction")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--opset", type=int, default=18)
@@ -166,7 +166,24 @@ def run_download(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": run_eval, "download": run_download}
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="convert a junyanz CycleGAN generator (.pth) to gansuite safetensors + JSON")
+    p.add_argument("checkpoint", help="e.g. latest_net_G_A.pth or horse2zebra.pth")
+    p.add_argument("-o", "--output", required=True, help="NAME or NAME.safetensors (NAME.json is written beside it)")
+    p.add_argument("--overwrite", action="store_true")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from common.weights import save_imported_model
+    from translate.importers import import_cyclegan_generator
+
+    model, meta = import_cyclegan_generator(args.checkpoint)
+    path = save_imported_model(model, meta, args.output, args.overwrite)
+    log(f"{args.checkpoint}: {meta['source_format']} -> {path}")
+    return 0
+
+
+COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": run_eval, "download": run_download, "import": run_import}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_eval(sub)
     _add_download(sub)
+    _add_import(sub)
     return parser
 
 

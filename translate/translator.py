@@ -15,9 +15,11 @@ from PIL import Image
 
 from common.device import resolve_device
 from common.errors import UserError
+from common.foreign_checkpoint import is_foreign_checkpoint
 from common.imageio import array_to_image, image_to_array
 from common.tiling import blended_tiled_apply
 from common.weights import load_model
+from translate.importers import import_cyclegan_generator
 from translate.models import MODEL_KIND, ResnetGenerator, ResnetGeneratorConfig
 
 
@@ -26,14 +28,17 @@ def available_directions(run_dir: Path) -> list[str]:
 
 
 def load_generator(run_or_file: str | os.PathLike, direction: str | None = None) -> tuple[ResnetGenerator, dict]:
-    """A generator from a run directory (+ direction such as ``summer2winter``) or a .safetensors file."""
+    """A generator from a run directory (+ direction such as ``summer2winter``), a .safetensors file, or a
+    generator saved by junyanz/pytorch-CycleGAN-and-pix2pix (``latest_net_G_A.pth``, imported on the fly)."""
     path = Path(run_or_file)
+    if is_foreign_checkpoint(path):
+        return import_cyclegan_generator(path)
     if path.is_dir():
         directions = available_directions(path)
         if direction is None or direction not in directions:
             raise UserError(f"{path}: --direction must be one of {', '.join(directions) or '(none: no exported generator yet)'}")
         path = path / f"{direction}.safetensors"
-    return load_model(path, MODEL_KIND, ResnetGeneratorConfig, ResnetGenerator)
+    return load_model(path, {MODEL_KIND: (ResnetGeneratorConfig, ResnetGenerator)})
 
 
 class Translator:

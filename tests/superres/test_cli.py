@@ -110,3 +110,25 @@ def test_train_cli_pretrain_then_gan_needs_vgg(tmp_path, capsys):
            "--hr-size", "16", "--max-steps", "2", "--vgg-weights", str(tmp_path / "absent.pth")]
     assert main(gan) == 2
     assert "VGG19 ImageNet weights not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arch, scale", [("rrdbnet", 2), ("compact", 4)])
+def test_train_the_imported_architectures_and_resume(arch, scale, tmp_path):
+    from superres.upscaler import Upscaler
+
+    data = make_image_folder(tmp_path / "d", count=2, size=(40, 40))
+    run = tmp_path / arch
+    args = ["train", "--data", str(data), "--out", str(run), "--scale", str(scale), "--arch", arch, "--blocks", "1",
+            "--channels", "8", "--hr-size", "16", "--batch-size", "2", "--device", "cpu", "--checkpoint-every", "2"]
+    assert main(args + ["--max-steps", "2"]) == 0
+    assert main(args + ["--max-steps", "3", "--resume"]) == 0
+    meta = json.loads((run / "model.json").read_text())
+    assert meta["kind"] == {"rrdbnet": "rrdbnet", "compact": "srvgg_compact"}[arch] and meta["step"] == 3
+    upscaler = Upscaler.from_pretrained(run, device="cpu")
+    assert upscaler(np.zeros((5, 7, 3), np.uint8)).shape == (5 * scale, 7 * scale, 3)
+
+
+def test_rrdbnet_refuses_x3(tmp_path, capsys):
+    data = make_image_folder(tmp_path / "d", count=1, size=(40, 40))
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "r"), "--scale", "3", "--arch", "rrdbnet"]) == 2
+    assert "RRDBNet is built for x1, x2 or x4" in capsys.readouterr().err
