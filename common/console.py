@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 console = Console(stderr=True, highlight=False)
@@ -29,11 +30,15 @@ def make_progress(transient: bool = False) -> Progress:
     )
 
 
+__all__ = ["console", "error_line", "escape", "is_main_process", "log", "make_progress"]
+
+
 def log(message: str) -> None:
+    """Print a line on the main process; ``message`` may hold rich markup, so paths in it go through ``escape``."""
     if is_main_process():
         console.print(message)
 
 
 def error_line(message: str) -> None:
-    """Print one clear error line (no traceback)."""
-    console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    """Print one clear error line (no traceback); ``message`` is plain text (brackets in paths stay as they are)."""
+    console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)

@@ -8,8 +8,10 @@ and are renamed into place, so a crash never leaves a half-written file.
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
 import warnings
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -144,8 +146,37 @@ def read_rgb8(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXE
     return np.ascontiguousarray(pixels[..., :3])
 
 
-def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int) -> None:
-    """Encode into an open binary file (no second in-memory copy of a large output)."""
+SOFTWARE_TAG = 0x0131  # EXIF/TIFF "Software"; PNG uses a tEXt chunk of the same name
+
+
+def _png_text_chunk(key: str, value: str) -> bytes:
+    data = key.encode("latin-1") + b"\0" + value.encode("latin-1", "replace")
+    return struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+
+
+def _write_png_buffer(handle, buffer: np.ndarray, marker: str | None) -> None:
+    """Write an encoded PNG, with a Software tEXt chunk after the 33-byte signature + IHDR when ``marker``."""
+    view = memoryview(buffer)
+    if marker:
+        handle.write(view[:33])
+        handle.write(_png_text_chunk("Software", marker))
+        view = view[33:]
+    handle.write(view)
+
+
+def read_software_marker(path: str | os.PathLike) -> str | None:
+    """The ``Software`` tag of an image file (PNG text, EXIF or TIFF), or None; reads only the header."""
+    try:
+        with Image.open(path) as image:
+            text = image.info.get("Software") if image.format == "PNG" else image.getexif().get(SOFTWARE_TAG)
+    except Exception:  # any unreadable file simply has no marker; reading it for real reports the problem
+        return None
+    return text if isinstance(text, str) else None
+
+
+def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: str | None = None) -> None:
+    """Encode into an open binary file (no second in-memory copy of a large output); ``marker`` goes into the
+    Software tag where the format has one (PNG, JPEG, WebP, TIFF)."""
     suffix = suffix.lower()
     channels = pixels.shape[2]
     fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
@@ -163,17 +194,28 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int) -> None:
         ok, buffer = cv2.imencode(suffix, np.ascontiguousarray(pixels))
         if not ok:
             raise UserError(f"OpenCV could not encode a 16-bit {suffix} image")
-        handle.write(buffer.tobytes())
+        _write_png_buffer(handle, buffer, marker if suffix == ".png" else None)
         return
     if suffix in (".jpg", ".jpeg") and channels in (2, 4):
         raise UserError(f"{suffix} cannot hold an alpha channel; choose .png or .webp output")
     # The fast path swaps channels in the caller's array for a moment, so read-only arrays take PIL's path.
     if suffix == ".png" and channels in (3, 4) and pixels.shape[0] * pixels.shape[1] > LARGE_IMAGE_PIXELS and pixels.flags.writeable:
-        _encode_large_png(handle, pixels)
+        _encode_large_png(handle, pixels, marker)
         return
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
     image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode=mode)
-    options = {"quality": quality} if fmt[suffix] in ("JPEG", "WEBP") else {}
+    options: dict = {"quality": quality} if fmt[suffix] in ("JPEG", "WEBP") else {}
+    if marker and fmt[suffix] == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        options["pnginfo"] = PngInfo()
+        options["pnginfo"].add_text("Software", marker)
+    elif marker and fmt[suffix] in ("JPEG", "WEBP"):
+        exif = Image.Exif()
+        exif[SOFTWARE_TAG] = marker
+        options["exif"] = exif.tobytes()
+    elif marker and fmt[suffix] == "TIFF":
+        options["tiffinfo"] = {SOFTWARE_TAG: marker}
     image.save(handle, format=fmt[suffix], **options)
 
 
@@ -186,7 +228,7 @@ def _swap_red_blue_in_place(pixels: np.ndarray, rows: int = 256) -> None:
         band[..., [0, 2]] = band[..., [2, 0]]
 
 
-def _encode_large_png(handle, pixels: np.ndarray) -> None:
+def _encode_large_png(handle, pixels: np.ndarray, marker: str | None = None) -> None:
     """Encode a big 8-bit RGB(A) PNG without a full-size copy.
 
     PIL stores RGB as 4 bytes a pixel (a 192 MP output would cost 770 MB more) and OpenCV wants BGR; swapping
@@ -201,7 +243,7 @@ def _encode_large_png(handle, pixels: np.ndarray) -> None:
         _swap_red_blue_in_place(pixels)
     if not ok:
         raise UserError("OpenCV could not encode the PNG")
-    handle.write(memoryview(buffer))
+    _write_png_buffer(handle, buffer, marker)
 
 
 def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike) -> None:
@@ -232,8 +274,9 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes | Callable[[BinaryIO
         raise
 
 
-def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95) -> None:
-    """Write an (H, W, C) uint8/uint16 array atomically; the format follows the file extension.
+def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, marker: str | None = None) -> None:
+    """Write an (H, W, C) uint8/uint16 array atomically; the format follows the file extension. ``marker``
+    is stored as the file's Software tag (see :func:`read_software_marker`).
 
     Raises:
         UserError: the extension cannot hold this image (alpha in JPEG, 16-bit in JPEG, unknown extension).
@@ -243,7 +286,7 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95) 
         pixels = pixels[..., None]
     pixels = np.ascontiguousarray(pixels)
     try:
-        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality))
+        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality, marker))
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from None
 
@@ -251,6 +294,7 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95) 
 def list_images(paths: list[str | os.PathLike]) -> list[Path]:
     """Expand files, folders (non-recursive, sorted) and glob patterns into image paths.
 
+    A name that is an existing file is taken literally even if it holds glob characters (``photo [1].png``).
     A path that matches nothing is returned as is, so the caller reports it as missing.
     """
     import glob
@@ -260,6 +304,8 @@ def list_images(paths: list[str | os.PathLike]) -> list[Path]:
         entry_path = Path(entry)
         if entry_path.is_dir():
             found.extend(sorted(p for p in entry_path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
+        elif entry_path.is_file():
+            found.append(entry_path)
         elif any(ch in str(entry) for ch in "*?["):
             found.extend(sorted(Path(p) for p in glob.glob(str(entry)) if Path(p).suffix.lower() in IMAGE_SUFFIXES))
         else:

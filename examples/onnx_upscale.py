@@ -26,11 +26,13 @@ def load(path: str) -> tuple[ort.InferenceSession, dict[str, str]]:
 def upscale(session: ort.InferenceSession, meta: dict[str, str], rgb: np.ndarray, tile: int) -> np.ndarray:
     """(H, W, 3) uint8 -> (H*s, W*s, 3) uint8, tile by tile with an overlap that hides every seam."""
     scale, pad = int(meta["scale"]), int(meta.get("receptive_radius", 40))
+    align = int(meta.get("tile_multiple", 1))  # RRDBNet x2/x1 pixel-unshuffle: tiles must start on that grid
+    pad = -(-pad // align) * align
     low, high = (float(v) for v in meta["input_range"].split(","))
     out_low, out_high = (float(v) for v in meta["output_range"].split(","))
     height, width, _ = rgb.shape
     output = np.empty((height * scale, width * scale, 3), dtype=np.uint8)
-    tile = tile if tile > 0 else max(height, width)
+    tile = -(-tile // align) * align if tile > 0 else max(height, width)
     for top in range(0, height, tile):
         for left in range(0, width, tile):
             bottom, right = min(top + tile, height), min(left + tile, width)

@@ -45,6 +45,28 @@ def calibration_crops(folder: str | os.PathLike, crop: int, count: int, input_ra
     return crops
 
 
+def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir: str | os.PathLike, opset: int = 18,
+                input_range: tuple[float, float] = (0.0, 1.0), multiple_of: int = 1, real_image: np.ndarray | None = None):
+    """Export ``module`` to a verified fp32 graph, quantise it to int8 on crops of ``calibration_dir`` and write
+    ``output`` atomically. Returns the fp32 verification report.
+
+    Raises:
+        UserError: calibration folder empty or too small; ExportVerificationError: fp32 graph disagrees.
+    """
+    from export.onnx_export import export_onnx, save_onnx_atomic
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent) as tmp:
+        fp32_path = Path(tmp) / "fp32.onnx"
+        report = export_onnx(module, fp32_path, metadata, input_range=input_range, multiple_of=multiple_of, opset=opset, real_image=real_image)
+        int8_path = Path(tmp) / "int8.onnx"
+        quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, 64, 32, input_range, multiple_of))
+        quantized = onnx.load(str(int8_path))
+        onnx.helper.set_model_props(quantized, {**metadata, "precision": "int8", "opset": str(opset), "multiple_of": str(multiple_of)})
+        save_onnx_atomic(quantized, output)
+    return report
+
+
 def quantize_int8(fp32_path: Path, out_path: Path, crops: list[np.ndarray], keep_fp32_ends: bool = True) -> None:
     """Write a QDQ int8 model of ``fp32_path`` to ``out_path``.
 

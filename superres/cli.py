@@ -5,10 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.cli import add_loop_arguments, loop_config_from_args, run_command
+from common.cli import HelpFormatter, add_command, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
-from common.imageio import DEFAULT_MAX_PIXELS
 from common.train_loop import TrainingInterrupted
 from superres.architectures import SRConfig, compact_config, rrdbnet_config
 from superres.importers import ARCH_CHOICES
@@ -17,31 +16,32 @@ from superres.models import lr_shuffle_config, msrresnet_config, srresnet_paper_
 ARCHITECTURES = {"srresnet": srresnet_paper_config, "msrresnet": msrresnet_config, "lr_shuffle": lr_shuffle_config,
                  "rrdbnet": rrdbnet_config, "compact": compact_config}
 ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
+SCALES = (2, 3, 4, 8)
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train an SR generator (pretrain or gan stage)")
+    p = add_command(sub, "train", "train an SR generator (pretrain or gan stage)")
     p.add_argument("--data", required=True, help="folder of HR training images")
-    p.add_argument("--scale", type=int, default=4, choices=(2, 3, 4, 8))
-    p.add_argument("--out", required=True, help="run directory")
-    p.add_argument("--stage", choices=("pretrain", "gan"), default="pretrain")
+    p.add_argument("--scale", type=int, default=4, choices=SCALES, help="upscaling factor")
+    p.add_argument("-o", "--output", "--out", dest="output", required=True, help="run directory")
+    p.add_argument("--stage", choices=("pretrain", "gan"), default="pretrain", help="pixel-loss pretraining, or the perceptual + adversarial stage")
     p.add_argument("--init", help="run directory or weights to start from (required for --stage gan)")
     p.add_argument("--val", help="validation folder (Y-PSNR/SSIM by the protocol in the log)")
-    p.add_argument("--max-steps", type=int, default=100_000)
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from checkpoints/last.pt")
-    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="msrresnet")
+    p.add_argument("--max-steps", type=int, default=100_000, help="training steps (one batch each)")
+    p.add_argument("--resume", action="store_true", help="continue the run in -o from checkpoints/last.pt")
+    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="msrresnet", help="generator architecture")
     p.add_argument("--blocks", type=int, help="residual blocks, RRDB blocks or compact convs (default: the architecture's)")
     p.add_argument("--channels", type=int, help="feature channels (default: the architecture's)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--hr-size", type=int, default=128, help="HR crop size (default 128: 32 px LR patches at x4)")
+    p.add_argument("--batch-size", type=int, default=16, help="HR crops per step")
+    p.add_argument("--hr-size", type=int, default=128, help="HR crop size (128: 32 px LR patches at x4)")
     p.add_argument("--lr", type=float, help="generator learning rate (default 2e-4 pretrain, 1e-4 gan)")
-    p.add_argument("--schedule", choices=("cosine", "step", "constant"), help="default cosine (pretrain), step (gan)")
-    p.add_argument("--pixel-loss", choices=("l1", "mse"), default="l1")
-    p.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), default="relativistic")
+    p.add_argument("--schedule", choices=("cosine", "step", "constant"), help="learning-rate schedule (default cosine for pretrain, step for gan)")
+    p.add_argument("--pixel-loss", choices=("l1", "mse"), default="l1", help="pixel loss")
+    p.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), default="relativistic", help="adversarial loss (gan stage)")
     p.add_argument("--vgg-weights", help="VGG19 ImageNet weights file (default: torchvision's cache)")
     p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the exported generator (0: off)")
     add_loop_arguments(p, workers=0)
-    p.add_argument("--validate-every", type=int, default=1000)
+    p.add_argument("--validate-every", type=int, default=1000, help="steps between validations on --val")
 
 
 def _model_config(args: argparse.Namespace) -> SRConfig:
@@ -62,51 +62,45 @@ def run_train(args: argparse.Namespace) -> int:
         config = SRTrainConfig(data=args.data, init=args.init, lr=args.lr or 2e-4, schedule=args.schedule or "cosine", **common)
     loop = loop_config_from_args(args, validate_every=args.validate_every)
     try:
-        final = train_sr(config, loop, args.out, resume=args.resume)
+        final = train_sr(config, loop, args.output, resume=args.resume)
     except TrainingInterrupted as stop:
         log(f"[yellow]{stop}[/]; continue with --resume")
         return 130
-    log(f"done: {Path(args.out) / 'model.safetensors'}  " + "  ".join(f"{k}={v:.4g}" for k, v in final.items() if isinstance(v, float)))
+    log(f"done: {Path(args.output) / 'model.safetensors'}  " + "  ".join(f"{k}={v:.4g}" for k, v in final.items() if isinstance(v, float)))
     return 0
 
 
 def _add_upscale(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("upscale", help="upscale images (files, folders, globs)")
-    p.add_argument("inputs", nargs="+", metavar="PATH")
-    p.add_argument("-o", "--output", help="output folder (created if missing), or a file name for a single input")
+    p = add_command(sub, "upscale", "upscale images (files, folders, globs)")
+    p.add_argument("inputs", nargs="+", metavar="PATH", help="image files, folders or quoted globs")
+    add_output_arguments(p, suffix_help="added to output names (default: _x<scale>)")
     p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | .onnx | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
-    p.add_argument("--outscale", type=float, help="final scale relative to the input (resized after the network)")
-    p.add_argument("--tile", type=int, default=256, help="tile size in input pixels (0: whole image)")
-    p.add_argument("--tile-pad", type=int, help="context pixels around each tile (default: the model's receptive radius)")
-    p.add_argument("--suffix", default=None, help="added to output names (default: _x<scale>)")
-    p.add_argument("--ext", default="auto", help="output extension: auto (same as input) or png, jpg, webp, tif")
-    p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic")
-    p.add_argument("--overwrite", action="store_true", help="replace existing output files (never the inputs)")
-    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger inputs (0: no limit)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
+    p.add_argument("--outscale", type=float, help="final scale relative to the input, resized after the network (default: the model's)")
+    add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
+                         overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
+    p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic", help="how an alpha channel is upscaled")
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="Y-PSNR/SSIM by the SR protocol, model vs bicubic")
+    p = add_command(sub, "eval", "Y-PSNR/SSIM by the SR protocol, model vs bicubic")
     p.add_argument("--data", required=True, help="folder of HR images (e.g. Set5)")
-    p.add_argument("--scale", type=int, default=4)
+    p.add_argument("--scale", type=int, default=4, choices=SCALES, help="upscaling factor (must be the model's)")
     p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | released .pth")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--json", help="also write the scores to this JSON file")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
 
 
 def run_upscale(args: argparse.Namespace) -> int:
-    from common.batch_files import OutputOptions, process_files
+    from common.batch_files import output_options_from_args, process_files
     from superres.upscaler import resize_to
 
-    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_pad, args.alpha_upsampler, args.threads, args.arch)
+    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_overlap, args.alpha_upsampler, args.threads, args.arch)
     outscale = args.outscale
     suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
-    options = OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None)
+    options = output_options_from_args(args, suffix, marker="gansuite superres upscale", output_suffixes=r"_x\d+(?:\.\d+)?")
 
     def upscale(pixels):
         result = engine.upscale_array(pixels)
@@ -168,7 +162,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="superres", description="SRResNet/SRGAN super-resolution: train, upscale, evaluate, export")
+    parser = argparse.ArgumentParser(prog="superres", description="Super-resolution: upscale, train, evaluate, export, import", formatter_class=HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_upscale(sub)
@@ -179,15 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export a generator to a verified ONNX file")
+    p = add_command(sub, "export", "export a generator to a verified ONNX file")
     p.add_argument("model", help="default | RUN directory | .safetensors | released .pth")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
-    p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
-    p.add_argument("--opset", type=int, default=18)
-    p.add_argument("--fp16", action="store_true", help="float16 weights and activations (for GPU deployment)")
-    p.add_argument("--int8", metavar="CALIB_DIR", help="static int8 quantisation calibrated on this image folder (CPU)")
-    p.add_argument("--verify-image", help="real image for the export check (default: the first calibration image or a synthetic one)")
-    p.add_argument("--overwrite", action="store_true")
+    add_export_arguments(p)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -199,11 +188,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _add_import(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="convert a released .pth (Real-ESRGAN, BasicSR, ESRGAN) to gansuite safetensors + JSON")
+    p = add_command(sub, "import", "convert a released .pth (Real-ESRGAN, BasicSR, ESRGAN) to gansuite safetensors + JSON")
     p.add_argument("checkpoint", help="the .pth file")
-    p.add_argument("-o", "--output", required=True, help="NAME or NAME.safetensors (NAME.json is written beside it)")
+    p.add_argument("-o", "--output", "--out", dest="output", required=True, help="NAME or NAME.safetensors (NAME.json is written beside it)")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--overwrite", action="store_true", help="replace existing files")
 
 
 def run_import(args: argparse.Namespace) -> int:

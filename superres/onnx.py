@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-
-import onnx
 
 from common.console import log
 from common.errors import UserError
 from common.imageio import list_images, read_rgb8
 from export.metadata import build_metadata
-from export.onnx_export import VerificationReport, export_onnx, save_onnx_atomic
-from export.quantize import calibration_crops, quantize_int8
+from export.onnx_export import VerificationReport, export_onnx
+from export.quantize import export_int8
 from superres.pretrained import load_sr_model
 
 
@@ -40,15 +37,7 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=True)
         _log_report(output, report)
         return report
-    with tempfile.TemporaryDirectory(dir=output.parent if output.parent.exists() else None) as tmp:
-        fp32_path = Path(tmp) / "fp32.onnx"
-        report = export_onnx(model, fp32_path, metadata, opset=opset, real_image=real_image)
-        int8_path = Path(tmp) / "int8.onnx"
-        quantize_int8(fp32_path, int8_path, calibration_crops(int8_calibration, 64, 32, (0, 1)))
-        quantized = onnx.load(str(int8_path))
-        onnx.helper.set_model_props(quantized, {**metadata, "precision": "int8", "opset": str(opset), "multiple_of": "1"})
-        output.parent.mkdir(parents=True, exist_ok=True)
-        save_onnx_atomic(quantized, output)
+    report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image)
     log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.worst:.2e}")
     return report
 

@@ -4,38 +4,39 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common.cli import add_loop_arguments, loop_config_from_args, run_command
+from common.cli import HelpFormatter, add_command, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
-from common.imageio import DEFAULT_MAX_PIXELS
 from common.train_loop import TrainingInterrupted
+
+DEFAULT_TILE_OVERLAP = 64
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train CycleGAN on two folders of images")
-    p.add_argument("--data", default=".", help="root holding the two domain folders (or trainA/trainB); default: here")
-    p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"))
-    p.add_argument("--out", help="run directory (default: runs/<FROM>2<TO>)")
-    p.add_argument("--max-steps", type=int, default=0, help="0: the full schedule (n-epochs + n-epochs-decay)")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--load-size", type=int, default=286)
-    p.add_argument("--crop-size", type=int, default=256)
-    p.add_argument("--preprocess", choices=("resize_and_crop", "crop", "none"), default="resize_and_crop")
-    p.add_argument("--no-flip", action="store_true")
-    p.add_argument("--ngf", type=int, default=64)
-    p.add_argument("--ndf", type=int, default=64)
-    p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9)
-    p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance")
+    p = add_command(sub, "train", "train CycleGAN on two folders of images")
+    p.add_argument("--data", default=".", help="root holding the two domain folders (or trainA/trainB)")
+    p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"), help="the two domain folder names")
+    p.add_argument("-o", "--output", "--out", dest="output", help="run directory (default: runs/<FROM>2<TO>)")
+    p.add_argument("--max-steps", type=int, default=0, help="training steps (0: the full schedule, n-epochs + n-epochs-decay)")
+    p.add_argument("--resume", action="store_true", help="continue the run in -o from checkpoints/last.pt")
+    p.add_argument("--load-size", type=int, default=286, help="images are resized to this before cropping")
+    p.add_argument("--crop-size", type=int, default=256, help="training crop size")
+    p.add_argument("--preprocess", choices=("resize_and_crop", "crop", "none"), default="resize_and_crop", help="how training images are sized")
+    p.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
+    p.add_argument("--ngf", type=int, default=64, help="generator width (channels of its first layer)")
+    p.add_argument("--ndf", type=int, default=64, help="discriminator width")
+    p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9, help="residual blocks of the generator")
+    p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance", help="normalisation layers")
     p.add_argument("--upsample", choices=("transpose", "resize_conv"), default="transpose", help="resize_conv avoids checkerboard artefacts")
     p.add_argument("--residual-output", action="store_true", help="generator starts at the identity: tanh(f(x) + atanh(x))")
-    p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan")
-    p.add_argument("--lambda-cycle", type=float, default=10.0)
-    p.add_argument("--identity", type=float, default=0.0, help="identity loss weight as a fraction of lambda (reference: 0.5)")
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--n-epochs", type=int, default=100)
-    p.add_argument("--n-epochs-decay", type=int, default=100)
-    p.add_argument("--pool-size", type=int, default=50)
-    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan", help="adversarial loss (wgan applies the gradient penalty)")
+    p.add_argument("--lambda-cycle", type=float, default=10.0, help="weight of the cycle-consistency L1 loss")
+    p.add_argument("--identity", type=float, default=0.0, help="identity loss weight as a fraction of lambda-cycle (reference: 0.5)")
+    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate of G and D")
+    p.add_argument("--n-epochs", type=int, default=100, help="epochs at the initial learning rate")
+    p.add_argument("--n-epochs-decay", type=int, default=100, help="epochs of linear decay to 0")
+    p.add_argument("--pool-size", type=int, default=50, help="image pool of earlier fakes shown to D (0: off)")
+    p.add_argument("--batch-size", type=int, default=1, help="images per step")
     p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the exported generators (0: off, as the reference)")
     add_loop_arguments(p, workers=2)
 
@@ -53,7 +54,7 @@ def run_train(args: argparse.Namespace) -> int:
         load_size=args.load_size, crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess, pool_size=args.pool_size,
     )
     loop = loop_config_from_args(args)
-    out = args.out or f"runs/{args.domains[0]}2{args.domains[1]}"
+    out = args.output or f"runs/{args.domains[0]}2{args.domains[1]}"
     try:
         train_cyclegan(config, loop, out, resume=args.resume)
     except TrainingInterrupted as stop:
@@ -64,70 +65,66 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="translate images at full resolution")
-    p.add_argument("run", nargs="?", help="run directory (or use --model)")
-    p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("--direction", help="e.g. summer2winter (A2B for the classic layout)")
+    p = add_command(sub, "run", "translate images at full resolution")
+    p.add_argument("inputs", nargs="+", metavar="PATH", help="the RUN directory first (unless --model), then image files, folders or quoted globs")
+    p.add_argument("--direction", help="e.g. summer2winter (A2B for the classic layout); required with a RUN directory")
     p.add_argument("--model", help="a generator .safetensors, .onnx or junyanz *_net_G*.pth file instead of RUN")
-    p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto")
-    p.add_argument("-o", "--output", required=True, help="output folder, or a file name for a single input")
-    p.add_argument("--suffix", default="")
-    p.add_argument("--ext", default="auto")
-    p.add_argument("--tile", type=int, default=0, help="largest side run in one piece (0: whole image)")
-    p.add_argument("--overlap", type=int, default=64)
-    p.add_argument("--overwrite", action="store_true")
-    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
+    p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
+    add_output_arguments(p, suffix_help="added to output names (default: _<direction>, or _translated with --model)")
+    add_engine_arguments(p, tile=0, tile_help="tile size in pixels (0: whole image); InstanceNorm makes tiles approximate, so they are cross-faded",
+                         overlap_help=f"pixels shared and cross-faded by neighbouring tiles (default: {DEFAULT_TILE_OVERLAP})")
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from common.batch_files import OutputOptions, process_files
+    from pathlib import Path
+
+    from common.batch_files import output_options_from_args, process_files
     from common.device import limit_cpu_threads
     from translate.translator import Translator
 
-    source = args.model or args.run
+    inputs = list(args.inputs)
+    source = args.model
     if source is None:
-        raise UserError("give a RUN directory or --model FILE")
-    if args.model and args.run:
-        args.inputs.insert(0, args.run)
+        source = inputs.pop(0)
+        if not Path(source).is_dir():
+            raise UserError(f"{source}: run directory not found (give a RUN folder first, or a model file with --model)")
+    if not inputs:
+        raise UserError("no input images given (after the RUN directory)")
     is_onnx = str(source).endswith(".onnx")
     if (args.backend == "onnx") != is_onnx and args.backend != "auto":
         raise UserError(f"{source}: --backend {args.backend} does not match this model file")
     limit_cpu_threads(args.threads)
-    kwargs = dict(device=args.device, tile=args.tile, overlap=args.overlap)
+    overlap = DEFAULT_TILE_OVERLAP if args.tile_overlap is None else args.tile_overlap
+    kwargs = dict(device=args.device, tile=args.tile, overlap=overlap)
     translator = Translator.from_onnx(source, threads=args.threads, **kwargs) if is_onnx else Translator.from_checkpoint(source, args.direction, **kwargs)
-    options = OutputOptions(output=args.output, suffix=args.suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None)
-    return 1 if process_files(translator.translate_array, args.inputs, options, "translate") else 0
+    suffix = args.suffix if args.suffix is not None else f"_{args.direction or 'translated'}"
+    options = output_options_from_args(args, suffix, marker="gansuite translate run", output_suffixes=r"_\w+2\w+|_translated")
+    return 1 if process_files(translator.translate_array, inputs, options, "translate") else 0
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export one direction to a verified ONNX file")
+    p = add_command(sub, "export", "export one direction to a verified ONNX file")
     p.add_argument("run", help="run directory, generator .safetensors or junyanz *_net_G*.pth")
-    p.add_argument("--direction")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--opset", type=int, default=18)
-    p.add_argument("--fp16", action="store_true")
-    p.add_argument("--verify-image")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--direction", help="e.g. summer2winter; required with a run directory")
+    add_export_arguments(p)
 
 
 def run_export(args: argparse.Namespace) -> int:
     from translate.onnx import export_translate_model
 
-    export_translate_model(args.run, args.direction, args.output, args.opset, args.fp16, args.overwrite, args.verify_image)
+    export_translate_model(args.run, args.direction, args.output, args.opset, args.fp16, args.overwrite, args.verify_image, args.int8)
     return 0
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="FID/KID of translated test images against a real target-domain folder")
-    p.add_argument("run")
-    p.add_argument("--direction", required=True)
+    p = add_command(sub, "eval", "FID/KID of translated test images against a real target-domain folder")
+    p.add_argument("run", help="run directory")
+    p.add_argument("--direction", required=True, help="e.g. summer2winter")
     p.add_argument("--real", required=True, help="folder of real target-domain images")
     p.add_argument("--source", help="images to translate (default: the source domain's test folder of the run)")
     p.add_argument("--inception-weights", help="Inception-v3 weights (default: torchvision's cache)")
-    p.add_argument("--json")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--json", help="also write the scores to this JSON file")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -153,9 +150,9 @@ def run_eval(args: argparse.Namespace) -> int:
 def _add_download(sub: argparse._SubParsersAction) -> None:
     from translate.download import DATASETS
 
-    p = sub.add_parser("download", help="download a classic CycleGAN dataset (resumable, verified)")
-    p.add_argument("name", choices=DATASETS)
-    p.add_argument("--root", default="datasets")
+    p = add_command(sub, "download", "download a classic CycleGAN dataset (resumable, verified)")
+    p.add_argument("name", choices=DATASETS, help="dataset name")
+    p.add_argument("--root", default="datasets", help="folder the dataset is unpacked into")
     p.add_argument("--base-url", help=argparse.SUPPRESS)
 
 
@@ -167,10 +164,10 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def _add_import(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="convert a junyanz CycleGAN generator (.pth) to gansuite safetensors + JSON")
+    p = add_command(sub, "import", "convert a junyanz CycleGAN generator (.pth) to gansuite safetensors + JSON")
     p.add_argument("checkpoint", help="e.g. latest_net_G_A.pth or horse2zebra.pth")
-    p.add_argument("-o", "--output", required=True, help="NAME or NAME.safetensors (NAME.json is written beside it)")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("-o", "--output", "--out", dest="output", required=True, help="NAME or NAME.safetensors (NAME.json is written beside it)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing files")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -187,7 +184,8 @@ COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": ru
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="translate", description="CycleGAN unpaired image-to-image translation")
+    parser = argparse.ArgumentParser(prog="translate", description="CycleGAN unpaired image-to-image translation: train, run, export, evaluate, import",
+                                     formatter_class=HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_run(sub)

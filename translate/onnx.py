@@ -9,21 +9,32 @@ from common.errors import UserError
 from common.imageio import read_rgb8
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx
+from export.quantize import export_int8
 from translate.models import MODEL_KIND
 from translate.translator import load_generator
 
 
 def export_translate_model(run: str | os.PathLike, direction: str | None, output: str | os.PathLike, opset: int = 18,
-                           fp16: bool = False, overwrite: bool = False, verify_image: str | None = None) -> VerificationReport:
-    """Export one direction of a run (or a generator .safetensors file). Input/output are in [-1, 1]; H and W
-    must be multiples of 4 (the metadata says so; ``translate run`` pads automatically)."""
+                           fp16: bool = False, overwrite: bool = False, verify_image: str | None = None,
+                           int8_calibration: str | None = None) -> VerificationReport:
+    """Export one direction of a run (or a generator .safetensors / junyanz .pth file). Input/output are in
+    [-1, 1]; H and W must be multiples of 4 (the metadata says so; ``translate run`` pads automatically).
+    With ``int8_calibration`` (an image folder) the verified fp32 graph is statically quantised to int8."""
     output = Path(output)
     if output.suffix != ".onnx":
         raise UserError(f"{output}: the output file must end in .onnx")
+    if fp16 and int8_calibration:
+        raise UserError("--fp16 and --int8 are exclusive")
+    if output.exists() and not overwrite:
+        raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
     model, meta = load_generator(run, direction)
     metadata = build_metadata("translate", MODEL_KIND, meta["config"], 1, (-1, 1), (-1, 1),
                               {"direction": meta.get("direction", direction or ""), "domains": meta.get("domains", [])})
     real = read_rgb8(verify_image)[:128, :128] if verify_image else None
-    report = export_onnx(model, output, metadata, input_range=(-1, 1), multiple_of=4, opset=opset, fp16=fp16, real_image=real, overwrite=overwrite)
+    if int8_calibration:
+        report = export_int8(model, output, metadata, int8_calibration, opset, input_range=(-1, 1), multiple_of=4, real_image=real)
+        log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.worst:.2e}")
+        return report
+    report = export_onnx(model, output, metadata, input_range=(-1, 1), multiple_of=4, opset=opset, fp16=fp16, real_image=real, overwrite=True)
     log(f"{output}: verified against PyTorch, max |diff| {report.worst:.2e} <= {report.tolerance:g}")
     return report

@@ -186,8 +186,8 @@ def test_run_cli_full_resolution_and_bad_files(tmp_path, domains, capsys):
     code = main(["run", str(tmp_path / "run"), str(tmp_path / "odd.png"), str(tmp_path / "deep.png"), str(tmp_path / "broken.jpg"),
                  "--direction", "summer2winter", "-o", str(tmp_path / "out")])
     assert code == 1 and "broken.jpg: cannot read image" in capsys.readouterr().err
-    assert read_image(tmp_path / "out" / "odd.png").shape == (37, 23, 3)
-    deep = read_image(tmp_path / "out" / "deep.png")
+    assert read_image(tmp_path / "out" / "odd_summer2winter.png").shape == (37, 23, 3)
+    deep = read_image(tmp_path / "out" / "deep_summer2winter.png")
     assert deep.dtype == np.uint16 and deep.shape == (20, 18, 1)
     assert main(["run", str(tmp_path / "run"), str(tmp_path / "odd.png"), "--direction", "autumn2winter", "-o", str(tmp_path / "x")]) == 2
     assert "--direction must be one of summer2winter, winter2summer" in capsys.readouterr().err
