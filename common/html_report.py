@@ -26,14 +26,30 @@ def _curve_svg(name: str, points: list[tuple[int, float]], width: int = 420, hei
     )
 
 
-def write_run_report(run_dir: str | Path, title: str) -> Path:
-    """(Re)write ``run_dir/index.html`` from ``metrics.jsonl`` and ``samples/*.png``; returns its path."""
+def _labelled_image(source: str, columns: tuple[str, ...]) -> str:
+    """The image under a row of column labels of equal width (the grids are built from equal-width columns)."""
+    if not columns:
+        return f'<img src="{source}" style="max-width:100%">'
+    labels = "".join(f'<div style="text-align:center;font-size:12px">{html.escape(c)}</div>' for c in columns)
+    return (f'<div style="display:inline-block;max-width:100%"><div style="display:grid;grid-template-columns:repeat({len(columns)},1fr)">'
+            f'{labels}</div><img src="{source}" style="width:100%;display:block"></div>')
+
+
+def write_run_report(run_dir: str | Path, title: str, columns: tuple[str, ...] = ()) -> Path:
+    """(Re)write ``run_dir/index.html`` from ``metrics.jsonl`` and ``samples/*.png``; returns its path.
+
+    Args:
+        columns: labels of the sample grids' columns, left to right.
+    """
     run_dir = Path(run_dir)
     series: dict[str, list[tuple[int, float]]] = {}
     metrics = run_dir / "metrics.jsonl"
     if metrics.exists():
         for line in metrics.read_text().splitlines():
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by a kill; the loop drops it on resume
             for key, value in record.items():
                 if key not in ("step", "lr", "it_per_s") and isinstance(value, (int, float)):
                     series.setdefault(key, []).append((record["step"], float(value)))
@@ -41,7 +57,9 @@ def write_run_report(run_dir: str | Path, title: str) -> Path:
     body = [f"<h1>{html.escape(title)}</h1>", "<h2>Losses and metrics</h2>", "".join(_curve_svg(k, v) for k, v in series.items())]
     body.append("<h2>Fixed samples (newest first)</h2>")
     for sample in samples:
-        body.append(f'<h3>{html.escape(sample.stem)}</h3><img src="samples/{html.escape(sample.name)}" style="max-width:100%">')
+        body.append(f"<h3>{html.escape(sample.stem)}</h3>" + _labelled_image(f"samples/{html.escape(sample.name)}", columns))
+    if not samples:
+        body.append("<p>No sample yet: the first grid is written at the first --sample-every step.</p>")
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
         "<style>body{font-family:sans-serif;margin:2em}figure{display:inline-block;margin:4px}</style></head><body>"

@@ -28,13 +28,14 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from common import distributed
 from common.checkpoint import load_checkpoint, save_checkpoint
 from common.config import config_to_dict
-from common.console import log, make_progress
+from common.console import log
 from common.device import resolve_device
 from common.ema import EMA
 from common.errors import UserError
 from common.html_report import write_run_report
 from common.imageio import write_image
 from common.rng import capture_rng_state, restore_rng_state, seed_everything
+from common.training_progress import TrainingProgress
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class TrainStep(Protocol):
     def load_extra_state(self, state: dict[str, Any]) -> None: ...
 
     def sample_grid(self, generator: nn.Module, fixed_batch: Any) -> torch.Tensor:
-        """(3, H, W) image in [0, 1] made from the fixed sample batch."""
+        """(3, H, W) image in [0, 1] made from the fixed sample batch, in equal-width columns named by the
+        step's ``sample_columns`` (labels in the run report)."""
 
     def validate(self, generator: nn.Module) -> dict[str, float]:
         """Validation metrics (may be empty)."""
@@ -271,8 +273,9 @@ def fit(
     running_count = 0
     step = start_step
     started = time.perf_counter()
-    with _stop_flag_on_signals() as stop, make_progress() as progress:
-        task = progress.add_task("train", total=loop_config.max_steps, completed=start_step, info="")
+    if main:
+        write_run_report(run_dir, f"{run_dir.name}: starting at step {start_step} of {loop_config.max_steps}", getattr(step_obj, "sample_columns", ()))
+    with _stop_flag_on_signals() as stop, TrainingProgress(loop_config.max_steps, start_step) as progress:
         batches = iter(loader)
         while step < loop_config.max_steps:
             batch = _to_device(next(batches), device)
@@ -293,13 +296,13 @@ def fit(
                 if main:
                     _append_jsonl(metrics_path, record)
                 last_logs = record
-                progress.update(task, info=" ".join(f"{k}={v:.4g}" for k, v in record.items() if k not in ("step", "lr")))
+                progress.report(step, {k: v for k, v in record.items() if k not in ("step", "lr", "it_per_s")})
             if main and fixed_batch is not None and hit(loop_config.sample_every, step):
                 with torch.no_grad():
                     grid = step_obj.sample_grid(exported_generator(), _to_device(fixed_batch, device))
                 pixels = (grid.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
                 write_image(run_dir / "samples" / f"step_{step:07d}.png", pixels)
-                write_run_report(run_dir, f"{run_dir.name}: step {step} of {loop_config.max_steps}")
+                write_run_report(run_dir, f"{run_dir.name}: step {step} of {loop_config.max_steps}", getattr(step_obj, "sample_columns", ()))
             if main and hit(loop_config.validate_every, step):
                 val = step_obj.validate(exported_generator())
                 if val:
@@ -308,7 +311,7 @@ def fit(
                     log(f"step {step}: " + "  ".join(f"{k} {v:.4f}" for k, v in val.items()))
             if hit(loop_config.checkpoint_every, step):
                 save(step)
-            progress.update(task, completed=step)
+            progress.advance(step)
             if stop["stop"]:
                 save(step)
                 distributed.cleanup_distributed()

@@ -126,6 +126,8 @@ class SRStep:
     def load_extra_state(self, state: dict[str, Any]) -> None:
         pass
 
+    sample_columns = ("bicubic", "model", "HR (ground truth)")
+
     def sample_grid(self, generator: nn.Module, fixed_batch: torch.Tensor) -> torch.Tensor:
         """Rows of [bicubic | model | HR] for the fixed HR crops."""
         lr, hr = make_lr(fixed_batch, self.scale)

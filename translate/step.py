@@ -133,6 +133,11 @@ class CycleGANStep:
         self.pool_a.load_state_dict(state["pool_a"], device)
         self.pool_b.load_state_dict(state["pool_b"], device)
 
+    @property
+    def sample_columns(self) -> tuple[str, ...]:
+        a, b = self.names
+        return (f"real {a}", f"{a} -> {b}", f"{a} -> {b} -> {a}", f"real {b}", f"{b} -> {a}", f"{b} -> {a} -> {b}")
+
     def sample_grid(self, generators: nn.Module, fixed_batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Rows per sample: real A | A->B | A->B->A | real B | B->A | B->A->B, in [0, 1]."""
         was_training = generators.training
