@@ -61,7 +61,7 @@ def test_cyclegan_report_labels_its_six_columns(tmp_path):
     make_image_folder(tmp_path / "summer", 2, (28, 24))
     make_image_folder(tmp_path / "winter", 2, (28, 24), seed=5)
     args = ["train", "--data", str(tmp_path), "--domains", "summer", "winter", "-o", str(tmp_path / "run"), "--ngf", "4", "--ndf", "4",
-            "--n-blocks", "6", "--load-size", "24", "--crop-size", "16", "--max-steps", "1", "--workers", "0", "--device", "cpu"]
+            "--n-blocks", "6", "--load-size", "28", "--crop-size", "24", "--max-steps", "1", "--workers", "0", "--device", "cpu"]
     assert translate_main(args) == 0
     page = (tmp_path / "run" / "index.html").read_text()
     for label in ("real summer", "summer -&gt; winter", "summer -&gt; winter -&gt; summer", "real winter", "winter -&gt; summer -&gt; winter"):
