@@ -10,6 +10,7 @@ from tests.conftest import shared_folder
 
 
 def fixtures() -> Path:
+    """The parity fixtures folder (the test is skipped with a reason when shared/ is absent)."""
     return shared_folder("checkpoints")
 
 
@@ -46,3 +47,16 @@ def write_released_layout(section: dict, path: Path) -> None:
         torch.save({"params": state}, path)
     else:
         torch.save(state, path, _use_new_zipfile_serialization="legacy" not in layout)
+
+
+def to_reference_names(model, dropout: bool = False) -> dict:
+    """Our state dict under the reference's names (the inverse of the importer's map)."""
+    second_conv, second_norm = (6, 7) if dropout else (5, 6)
+    positions = {"0": 1, "1": 2, "3": second_conv, "4": second_norm}
+    renamed = {}
+    for key, value in model.state_dict().items():
+        parts = key.split(".")
+        if len(parts) == 5 and parts[2] == "body":
+            key = f"model.{parts[1]}.conv_block.{positions[parts[3]]}.{parts[4]}"
+        renamed[key] = value
+    return renamed

@@ -10,7 +10,7 @@ from translate.cli import main
 from translate.importers import import_cyclegan_generator
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.translator import Translator
-from tests.helpers_checkpoints import fixtures, keys_full_sections, write_released_layout
+from tests.helpers_checkpoints import fixtures, keys_full_sections, to_reference_names, write_released_layout
 
 JUNYANZ = [("junyanz_resnet9_ngf8_net_G.pth", "junyanz_resnet9_ngf8", 9),
            ("junyanz_resnet6_ngf8_net_G.pth", "junyanz_resnet6_ngf8", 6),
@@ -55,19 +55,6 @@ def test_full_size_released_layouts(name, tmp_path):
     model, meta = import_cyclegan_generator(tmp_path / "latest_net_G.pth")
     assert (meta["config"]["ngf"], meta["config"]["n_blocks"]) == (64, 9 if "resnet9" in name else 6)
     assert sum(p.numel() for p in model.parameters()) == (11_378_179 if "resnet9" in name else 7_837_699)
-
-
-def to_reference_names(model: ResnetGenerator, dropout: bool = False) -> dict:
-    """Our state dict under the reference's names (the inverse of the importer's map)."""
-    second_conv, second_norm = (6, 7) if dropout else (5, 6)
-    positions = {"0": 1, "1": 2, "3": second_conv, "4": second_norm}
-    renamed = {}
-    for key, value in model.state_dict().items():
-        parts = key.split(".")
-        if len(parts) == 5 and parts[2] == "body":
-            key = f"model.{parts[1]}.conv_block.{positions[parts[3]]}.{parts[4]}"
-        renamed[key] = value
-    return renamed
 
 
 @pytest.mark.parametrize("norm, dropout", [("batch", False), ("instance", True)])
