@@ -3,6 +3,7 @@ results, one error line per bad file, atomic writes. Used by ``superres upscale`
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ class OutputOptions:
         include_outputs: also process files found in folders/globs that are this tool's earlier results.
         marker: written into each result's Software tag (e.g. ``gansuite superres``), so later runs know it.
         output_suffixes: regex of the suffixes this tool gives results, to recognise those without a marker.
+        debug: print the traceback of an unexpected failure (otherwise one line per file).
     """
 
     output: str | None = None
@@ -40,12 +42,14 @@ class OutputOptions:
     include_outputs: bool = False
     marker: str = MARKER_PREFIX
     output_suffixes: str = ""
+    debug: bool = False
 
 
 def output_options_from_args(args: argparse.Namespace, suffix: str, marker: str, output_suffixes: str) -> OutputOptions:
     """OutputOptions from the options of :func:`common.cli.add_output_arguments`."""
     return OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None,
-                         include_outputs=args.include_outputs, marker=marker, output_suffixes=output_suffixes)
+                         include_outputs=args.include_outputs, marker=marker, output_suffixes=output_suffixes,
+                         debug=getattr(args, "debug", False))
 
 
 def output_path(source: Path, options: OutputOptions, single_input: bool) -> Path:
@@ -59,10 +63,19 @@ def output_path(source: Path, options: OutputOptions, single_input: bool) -> Pat
 
 
 def _check_target(source: Path, target: Path, overwrite: bool) -> None:
-    if target.resolve() == source.resolve():
+    if os.path.realpath(target) == os.path.realpath(source):  # realpath: a symlink loop must not raise here
         raise UserError(f"{source}: output would overwrite the input; choose another -o, --suffix or --ext")
     if target.exists() and not overwrite:
         raise UserError(f"{target}: already exists (pass --overwrite to replace it)")
+
+
+def _make_output_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"-o {folder}: exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"-o {folder}: cannot create the folder ({exc.strerror or exc})") from None
 
 
 def _is_earlier_output(path: Path, siblings: set[Path], options: OutputOptions) -> bool:
@@ -104,7 +117,7 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
     if names_a_file and len(sources) > 1:
         raise UserError(f"-o {options.output}: names one file, but there are {len(sources)} inputs; give a folder")
     if options.output and not names_a_file:
-        Path(options.output).mkdir(parents=True, exist_ok=True)
+        _make_output_folder(Path(options.output))
     failures: list[Path] = []
     with make_progress() as progress:
         overall = progress.add_task(description, total=len(sources), info="")
@@ -114,13 +127,21 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
                 target = output_path(source, options, len(sources) == 1)
                 _check_target(source, target, options.overwrite)
                 result = function(read_image(source, options.max_pixels))
-                write_image(target, result, marker=options.marker)
+                write_image(target, result, marker=options.marker, overwrite=options.overwrite)
                 log(f"{escape(str(source))} -> {escape(str(target))} ({result.shape[1]}x{result.shape[0]})")
             except UserError as exc:
                 error_line(str(exc))
                 failures.append(source)
             except MemoryError:
                 error_line(f"{source}: out of memory; use a smaller --tile")
+                failures.append(source)
+            except OSError as exc:  # unreadable input, read-only or full output disk, name too long, symlink loop
+                error_line(f"{source}: {exc.strerror or type(exc).__name__}{f' ({exc.filename})' if exc.filename else ''}")
+                failures.append(source)
+            except Exception as exc:  # a bug or an input nobody foresaw: report it, go on with the others
+                if options.debug:
+                    console.print_exception()
+                error_line(f"{source}: unexpected {type(exc).__name__}: {exc} (--debug shows the traceback)")
                 failures.append(source)
             progress.advance(overall)
     if failures:

@@ -21,6 +21,9 @@ Inputs can stand anywhere on the line, before or after the options.
 from __future__ import annotations
 
 import argparse
+import math
+import signal
+import threading
 from typing import Callable
 
 from common.console import error_line
@@ -43,9 +46,53 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return text
 
 
+def bounded(kind: type, low: float | None = None, high: float | None = None, high_open: bool = False, low_open: bool = False):
+    """An argparse ``type`` accepting a finite ``kind`` (int or float) in [low, high] (open ends as asked), so a
+    bad value gets one line naming the option: ``argument --batch-size: must be >= 1 (got 0)``."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+        if low is not None and (value < low or (low_open and value == low)):
+            raise argparse.ArgumentTypeError(f"must be {'>' if low_open else '>='} {low:g} (got {text})")
+        if high is not None and (value > high or (high_open and value == high)):
+            raise argparse.ArgumentTypeError(f"must be {'<' if high_open else '<='} {high:g} (got {text})")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+POSITIVE_INT = bounded(int, 1)
+COUNT = bounded(int, 0)  # zero allowed (0 switches the feature off or means "all")
+POSITIVE_FLOAT = bounded(float, 0, low_open=True)
+WEIGHT = bounded(float, 0)
+EMA_DECAY = bounded(float, 0, 1, high_open=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, ``error: <what> (see <prog> --help)``, exit status 2."""
+
+    def error(self, message: str):
+        error_line(f"{message} (see {self.prog} --help)")
+        raise SystemExit(2)
+
+
+def make_parser(prog: str, description: str) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The top-level parser of a tool and its sub-command group."""
+    parser = Parser(prog=prog, description=description, formatter_class=HelpFormatter)
+    return parser, parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+
 def add_command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
-    """A sub-command parser with the shared formatter (defaults shown)."""
-    return sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".", formatter_class=HelpFormatter)
+    """A sub-command parser with the shared formatter (defaults shown) and ``--debug``."""
+    parser = sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".", formatter_class=HelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="print Python tracebacks of unexpected failures")
+    return parser
 
 
 # Options a user may reasonably guess that do not exist on a command, with what to use instead.
@@ -74,6 +121,7 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
         parser.error(f"unrecognized arguments: {' '.join(extras)}")
     if extras:
         args.inputs = list(args.inputs or []) + extras
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         return commands[args.command](args)
     except UserError as exc:
@@ -82,6 +130,19 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
     except KeyboardInterrupt:
         error_line("interrupted")
         return 130
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        error_line(f"unexpected {type(exc).__name__}: {exc} (--debug shows the traceback)")
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so atomic writers remove their temporary files on the way out."""
+    raise KeyboardInterrupt
 
 
 def add_output_arguments(parser: argparse.ArgumentParser, suffix_help: str) -> None:
@@ -93,21 +154,21 @@ def add_output_arguments(parser: argparse.ArgumentParser, suffix_help: str) -> N
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never the inputs)")
     parser.add_argument("--include-outputs", action="store_true",
                         help="also process files that are this tool's own earlier results (skipped by default)")
-    parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="refuse larger inputs (0: no limit)")
+    parser.add_argument("--max-pixels", type=COUNT, default=DEFAULT_MAX_PIXELS, help="refuse larger inputs (0: no limit)")
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser, tile: int, tile_help: str, overlap_help: str) -> None:
     """Tiling, device and thread options shared by ``upscale`` and ``run``."""
-    parser.add_argument("--tile", type=int, default=tile, help=tile_help)
-    parser.add_argument("--tile-overlap", "--tile-pad", dest="tile_overlap", type=int, help=overlap_help)
+    parser.add_argument("--tile", type=COUNT, default=tile, help=tile_help)
+    parser.add_argument("--tile-overlap", "--tile-pad", dest="tile_overlap", type=COUNT, help=overlap_help)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
+    parser.add_argument("--threads", type=COUNT, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     """The ONNX export options shared by both ``export`` commands (output, precision, verification)."""
     parser.add_argument("-o", "--output", "--out", dest="output", required=True, help="the .onnx file to write")
-    parser.add_argument("--opset", type=int, default=18, help="ONNX opset (17 or newer)")
+    parser.add_argument("--opset", type=bounded(int, 17), default=18, help="ONNX opset (17 or newer)")
     precision = parser.add_mutually_exclusive_group()
     precision.add_argument("--fp16", action="store_true", help="float16 weights and activations, fp32 input/output (GPU deployment)")
     precision.add_argument("--int8", metavar="CALIB_DIR", help="static int8 quantisation calibrated on this image folder (CPU deployment)")
@@ -117,12 +178,12 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_loop_arguments(parser: argparse.ArgumentParser, workers: int = 0) -> None:
     """The generic training loop's options, shared by every ``train`` command."""
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random number generator")
+    parser.add_argument("--seed", type=COUNT, default=0, help="seed of every random number generator")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
-    parser.add_argument("--workers", type=int, default=workers, help="data-loading worker processes (0: in the main process)")
-    parser.add_argument("--log-every", type=int, default=50, help="steps between log lines / metrics.jsonl records")
-    parser.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints (also saved on Ctrl-C/SIGTERM)")
-    parser.add_argument("--sample-every", type=int, default=500, help="steps between sample grids in samples/ and index.html")
+    parser.add_argument("--workers", type=COUNT, default=workers, help="data-loading worker processes (0: in the main process)")
+    parser.add_argument("--log-every", type=COUNT, default=50, help="steps between log lines / metrics.jsonl records (0: off)")
+    parser.add_argument("--checkpoint-every", type=COUNT, default=1000, help="steps between checkpoints (0: only at the end; always saved on Ctrl-C/SIGTERM)")
+    parser.add_argument("--sample-every", type=COUNT, default=500, help="steps between sample grids in samples/ and index.html (0: off)")
 
 
 def loop_config_from_args(args: argparse.Namespace, validate_every: int = 0):

@@ -27,11 +27,17 @@ _EXIF_ORIENTATION = 0x0112
 
 
 def _png_bit_depth(path: Path) -> int | None:
+    header = _png_header(path)
+    return header[24] if header else None
+
+
+def _png_header(path: Path) -> bytes | None:
     with open(path, "rb") as handle:
         header = handle.read(26)
-    if header[:8] != b"\x89PNG\r\n\x1a\n" or len(header) < 26:
-        return None
-    return header[24]
+    return header if header[:8] == b"\x89PNG\r\n\x1a\n" and len(header) >= 26 else None
+
+
+PNG_GREY_ALPHA = 4  # IHDR colour type
 
 
 def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
@@ -101,7 +107,7 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
     """
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such file")
+        raise UserError(f"{path}: {'broken symbolic link or link loop' if path.is_symlink() else 'no such file'}")
     if path.stat().st_size == 0:
         raise UserError(f"{path}: empty file (0 bytes)")
     try:
@@ -121,6 +127,8 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
             orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
             if image.format == "PNG" and _png_bit_depth(path) == 16 and image.mode not in ("I;16", "I", "I;16B"):
                 pixels = _read_with_opencv(path)
+                if _png_header(path)[25] == PNG_GREY_ALPHA and pixels.shape[2] == 4:
+                    pixels = np.ascontiguousarray(pixels[..., [0, 3]])  # OpenCV expands grey+alpha to RGBA
             elif image.format == "TIFF" and image.mode in ("RGB", "RGBA") and image.tile and "16" in str(image.tile[0][3]):
                 pixels = _read_with_opencv(path)
             else:
@@ -150,8 +158,23 @@ SOFTWARE_TAG = 0x0131  # EXIF/TIFF "Software"; PNG uses a tEXt chunk of the same
 
 
 def _png_text_chunk(key: str, value: str) -> bytes:
-    data = key.encode("latin-1") + b"\0" + value.encode("latin-1", "replace")
-    return struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    return _png_chunk(b"tEXt", key.encode("latin-1") + b"\0" + value.encode("latin-1", "replace"))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _encode_png16_grey_alpha(pixels: np.ndarray, marker: str | None) -> bytes:
+    """16-bit grey + alpha PNG (colour type 4), which neither PIL nor OpenCV writes."""
+    height, width, _ = pixels.shape
+    rows = np.zeros((height, 1 + width * 4), dtype=np.uint8)  # filter byte 0, then big-endian samples
+    rows[:, 1:] = pixels.astype(">u2").view(np.uint8).reshape(height, width * 4)
+    chunks = _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, PNG_GREY_ALPHA, 0, 0, 0))
+    if marker:
+        chunks += _png_text_chunk("Software", marker)
+    chunks += _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 def _write_png_buffer(handle, buffer: np.ndarray, marker: str | None) -> None:
@@ -185,6 +208,11 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: st
     if pixels.dtype == np.uint16:
         if suffix not in (".png", ".tif", ".tiff"):
             raise UserError(f"16-bit output needs .png or .tif, not {suffix}")
+        if channels == 2:
+            if suffix != ".png":
+                raise UserError(f"16-bit grey + alpha output needs .png, not {suffix}")
+            handle.write(_encode_png16_grey_alpha(pixels, marker))
+            return
         import cv2
 
         if channels == 3:
@@ -246,17 +274,39 @@ def _encode_large_png(handle, pixels: np.ndarray, marker: str | None = None) -> 
     _write_png_buffer(handle, buffer, marker)
 
 
-def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike) -> None:
-    """Give a finished temporary file normal permissions (mkstemp makes 0600) and rename it onto ``path``."""
+def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike, overwrite: bool = True) -> None:
+    """Give a finished temporary file normal permissions (mkstemp makes 0600) and move it onto ``path``.
+
+    With ``overwrite=False`` the move is a hard link, which fails if ``path`` exists at that very moment: two
+    processes publishing the same name cannot both succeed (a separate exists-check would race).
+
+    Raises:
+        UserError: ``overwrite`` is false and ``path`` exists.
+    """
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp_name, 0o666 & ~umask)
-    os.replace(tmp_name, path)
+    if overwrite:
+        os.replace(tmp_name, path)
+        return
+    try:
+        os.link(tmp_name, path)
+    except FileExistsError:
+        raise UserError(f"{path}: already exists (pass --overwrite to replace it)") from None
+    except OSError:  # a file system without hard links: reserve the name exclusively, then replace it
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666 & ~umask))
+        except FileExistsError:
+            raise UserError(f"{path}: already exists (pass --overwrite to replace it)") from None
+        os.replace(tmp_name, path)
+        return
+    os.unlink(tmp_name)
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes | Callable[[BinaryIO], None]) -> None:
+def write_bytes_atomic(path: str | os.PathLike, data: bytes | Callable[[BinaryIO], None], overwrite: bool = True) -> None:
     """Write ``data`` (bytes, or a function writing into the open file) to a temporary file beside ``path``,
-    then rename it into place; on any failure the temporary file is removed and ``path`` is untouched."""
+    then move it into place (never onto an existing file unless ``overwrite``); on any failure, signals
+    included, the temporary file is removed and ``path`` is untouched."""
     path = Path(path)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
@@ -267,14 +317,14 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes | Callable[[BinaryIO
                 tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        publish_temp_file(tmp_name, path)
+        publish_temp_file(tmp_name, path, overwrite)
     except BaseException:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
         raise
 
 
-def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, marker: str | None = None) -> None:
+def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, marker: str | None = None, overwrite: bool = True) -> None:
     """Write an (H, W, C) uint8/uint16 array atomically; the format follows the file extension. ``marker``
     is stored as the file's Software tag (see :func:`read_software_marker`).
 
@@ -286,9 +336,10 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, 
         pixels = pixels[..., None]
     pixels = np.ascontiguousarray(pixels)
     try:
-        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality, marker))
+        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality, marker), overwrite)
     except UserError as exc:
-        raise UserError(f"{path}: {exc}") from None
+        message = str(exc)
+        raise UserError(message if message.startswith(str(path)) else f"{path}: {message}") from None
 
 
 def list_images(paths: list[str | os.PathLike]) -> list[Path]:

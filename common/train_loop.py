@@ -33,7 +33,7 @@ from common.device import resolve_device
 from common.ema import EMA
 from common.errors import UserError
 from common.html_report import write_run_report
-from common.imageio import write_image
+from common.imageio import write_bytes_atomic, write_image
 from common.rng import capture_rng_state, restore_rng_state, seed_everything
 from common.training_progress import TrainingProgress
 
@@ -145,6 +145,35 @@ def _stop_flag_on_signals() -> Iterator[dict[str, bool]]:
             signal.signal(sig, old)
 
 
+def _ignore_stop_signals_in_worker(worker_id: int) -> None:
+    """DataLoader workers ignore SIGINT/SIGTERM: a signal sent to the whole process group (Ctrl-C, systemd,
+    Slurm, Kubernetes) must reach the main process, which saves a checkpoint and then stops the workers itself.
+    Without this, torch's worker handler dies on a SIGTERM that its parent did not send and the main process
+    fails with "DataLoader worker ... is killed by signal" before it can save."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _remove_stale_partials(run_dir: Path) -> None:
+    """Temporary files left by a run that was killed (SIGKILL, power loss) while writing; we own the run now."""
+    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples"):
+        if folder.is_dir():
+            for stale in folder.glob(".*.partial"):
+                stale.unlink(missing_ok=True)
+
+
+def _config_differences(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:
+    """Names of the (nested) options whose values differ, e.g. ``lambda_cycle (10.0 -> 5.0)``."""
+    names = []
+    for key in sorted(set(saved) | set(current)):
+        old, new = saved.get(key), current.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            names += _config_differences(old, new, f"{prefix}{key}.")
+        elif old != new:
+            names.append(f"{prefix}{key} ({old!r} -> {new!r})")
+    return names
+
+
 def _append_jsonl(path: Path, record: dict[str, Any]) -> None:
     with open(path, "a") as handle:
         handle.write(json.dumps(record) + "\n")
@@ -154,8 +183,15 @@ def _truncate_jsonl(path: Path, last_step: int) -> None:
     """Drop log lines written after the checkpoint we resume from, so the log matches the resumed run."""
     if not path.exists():
         return
-    kept = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line).get("step", 0) <= last_step]
-    path.write_text("".join(line + "\n" for line in kept))
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short when the run was killed
+        if isinstance(record, dict) and record.get("step", 0) <= last_step:
+            kept.append(line)
+    write_bytes_atomic(path, "".join(line + "\n" for line in kept).encode())
 
 
 def _checkpoint_state(step_obj: TrainStep, ema: EMA | None, step: int, loop_config: LoopConfig, task_config: Any) -> dict[str, Any]:
@@ -233,7 +269,8 @@ def fit(
     if resume:
         state = load_checkpoint(checkpoint_path, map_location=device)
         if state.get("task_config") != config_to_dict(task_config):
-            raise UserError(f"{checkpoint_path}: the checkpoint was made with a different task configuration; resume with the same options")
+            changed = ", ".join(_config_differences(state.get("task_config") or {}, config_to_dict(task_config)))
+            raise UserError(f"{checkpoint_path}: the checkpoint was made with other options: {changed}; resume with the same options")
         start_step = _restore(step_obj, ema, state)
         if main:
             _truncate_jsonl(metrics_path, start_step)
@@ -241,6 +278,8 @@ def fit(
     elif main and checkpoint_path.exists():
         raise UserError(f"{run_dir}: already holds a training run; pass --resume to continue it or choose another --out")
 
+    if main:
+        _remove_stale_partials(run_dir)
     step_obj.wrapped = {name: distributed.wrap_ddp(net, device) for name, net in step_obj.nets.items()}
     for net in step_obj.nets.values():
         net.train()
@@ -251,9 +290,12 @@ def fit(
         return torch.autocast("cuda", dtype=torch.bfloat16) if use_amp else contextlib.nullcontext()
 
     sampler = StepSampler(start_step, loop_config.batch_size, distributed.rank(), distributed.world_size())
+    # The loader's own generator: iter(loader) would otherwise draw its base seed from the global torch RNG
+    # right after a resume restored it, shifting every later random draw (pools, dropout) against a straight run.
     loader = DataLoader(
         dataset, batch_size=loop_config.batch_size, sampler=sampler, num_workers=loop_config.num_workers,
-        pin_memory=device.type == "cuda", persistent_workers=False,
+        pin_memory=device.type == "cuda", persistent_workers=False, worker_init_fn=_ignore_stop_signals_in_worker,
+        generator=torch.Generator().manual_seed(loop_config.seed),
     )
     exported_generator = lambda: ema.shadow if ema else generator  # noqa: E731
 
@@ -278,7 +320,14 @@ def fit(
     with _stop_flag_on_signals() as stop, TrainingProgress(loop_config.max_steps, start_step) as progress:
         batches = iter(loader)
         while step < loop_config.max_steps:
-            batch = _to_device(next(batches), device)
+            try:
+                batch = _to_device(next(batches), device)
+            except RuntimeError as exc:
+                if not (stop["stop"] or "DataLoader worker" in str(exc)):
+                    raise
+                save(step)  # a worker was killed from outside: keep the work done so far
+                distributed.cleanup_distributed()
+                raise TrainingInterrupted(step, checkpoint_path) from None
             logs = step_obj.run(batch, step, autocast)
             step += 1
             if ema is not None:

@@ -89,7 +89,12 @@ def load_weights(path: str | os.PathLike, expected_kind: str | tuple[str, ...]) 
         raise UserError(f"{path}: not a readable safetensors model ({exc})") from None
     if "gansuite" not in header:
         raise UserError(f"{path}: not a gansuite model (no gansuite metadata in the safetensors header)")
-    meta = json.loads(header["gansuite"])
+    try:
+        meta = json.loads(header["gansuite"])
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}: malformed gansuite metadata in the safetensors header ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+        raise UserError(f"{path}: malformed gansuite metadata in the safetensors header (no config object)")
     kinds = (expected_kind,) if isinstance(expected_kind, str) else expected_kind
     if meta.get("kind") not in kinds:
         raise UserError(f"{path}: this is a {meta.get('kind')!r} model, expected {' or '.join(kinds)}")
@@ -110,8 +115,37 @@ def load_model(path: str | os.PathLike, architectures: dict[str, tuple[type, typ
     state, meta = load_weights(path, tuple(architectures))
     config_class, model_class = architectures[meta["kind"]]
     try:
-        model = model_class(config_from_dict(config_class, meta["config"]))
+        config = config_from_dict(config_class, meta["config"])
+        check_shapes_before_building(model_class, config, state)
+        model = model_class(config)
         model.load_state_dict(state)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise UserError(f"{path}: weights do not match their config ({str(exc).splitlines()[0]})") from None
     return model.eval().requires_grad_(False), meta
+
+
+def check_shapes_before_building(model_class: type, config: Any, state: dict[str, torch.Tensor]) -> None:
+    """Build ``model_class(config)`` on the meta device (no memory) and compare its tensor names and shapes with
+    ``state``, so a config that claims 10,000 blocks is refused before anything is allocated for it.
+
+    Raises:
+        ValueError: the first difference.
+    """
+    expected_count = _parameter_budget(state)
+    with torch.device("meta"):
+        skeleton = model_class(config)
+    wanted = skeleton.state_dict()
+    if sum(t.numel() for t in wanted.values()) > expected_count:
+        raise ValueError(f"the config describes {sum(t.numel() for t in wanted.values()):,} values, the file holds {expected_count:,}")
+    for name, tensor in wanted.items():
+        if name not in state:
+            raise ValueError(f"missing tensor {name}")
+        if tuple(state[name].shape) != tuple(tensor.shape):
+            raise ValueError(f"{name} is {tuple(state[name].shape)} in the file, {tuple(tensor.shape)} in the config")
+    unexpected = sorted(set(state) - set(wanted))
+    if unexpected:
+        raise ValueError(f"unexpected tensor {unexpected[0]}")
+
+
+def _parameter_budget(state: dict[str, torch.Tensor]) -> int:
+    return sum(t.numel() for t in state.values())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -60,5 +61,15 @@ def check_metadata(meta: dict[str, str], source: str, task: str | None = None) -
 
 
 def parse_range(text: str) -> tuple[float, float]:
-    low, high = (float(v) for v in text.split(","))
+    """``"0,1"`` -> (0.0, 1.0).
+
+    Raises:
+        ValueError: not two finite numbers.
+    """
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"range {text!r} is not 'low,high'")
+    low, high = (float(v) for v in parts)
+    if not all(map(math.isfinite, (low, high))):
+        raise ValueError(f"range {text!r} is not finite")
     return low, high

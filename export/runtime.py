@@ -60,9 +60,29 @@ class OnnxSession:
         self.input = self.session.get_inputs()[0]
         self.input_channels = self.input.shape[1]
         self.input_dtype = np.float16 if "float16" in self.input.type else np.float32
-        self.input_range = parse_range(self.metadata["input_range"])
-        self.output_range = parse_range(self.metadata["output_range"])
-        self.scale = int(self.metadata["scale"])
+        try:
+            self.input_range = parse_range(self.metadata["input_range"])
+            self.output_range = parse_range(self.metadata["output_range"])
+            self.scale = int(self.metadata["scale"])
+            self.multiple_of = int(self.metadata.get("multiple_of", "1"))
+        except ValueError as exc:
+            raise UserError(f"{self.path}: malformed gansuite metadata ({exc})") from None
+        if self.scale < 1 or self.multiple_of < 1 or self.input_range[0] >= self.input_range[1] or self.output_range[0] >= self.output_range[1]:
+            raise UserError(f"{self.path}: malformed gansuite metadata (scale {self.scale}, ranges {self.input_range} {self.output_range})")
+        self._check_scale_against_the_graph()
+
+    def _check_scale_against_the_graph(self) -> None:
+        """One tiny probe run: the metadata's scale must be what the graph does (else outputs would be misplaced)."""
+        side = 8 * self.multiple_of
+        channels = self.input_channels if isinstance(self.input_channels, int) else 3
+        low, high = self.input_range
+        probe = np.full((1, channels, side, side), (low + high) / 2, dtype=np.float32)
+        try:
+            height = self.run_array(probe).shape[2]
+        except Exception as exc:  # onnxruntime's own error types
+            raise UserError(f"{self.path}: the graph fails on a {side}x{side} probe ({str(exc).strip().splitlines()[0][:160]})") from None
+        if height != side * self.scale:
+            raise UserError(f"{self.path}: metadata says scale {self.scale}, but the graph turns {side} pixels into {height}")
 
     def run_array(self, batch: np.ndarray) -> np.ndarray:
         """(B, C, H, W) float array in the model's input range -> its output as float32."""

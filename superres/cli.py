@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.cli import HelpFormatter, add_command, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
+from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, add_command, make_parser, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
 from common.train_loop import TrainingInterrupted
@@ -27,21 +27,21 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stage", choices=("pretrain", "gan"), default="pretrain", help="pixel-loss pretraining, or the perceptual + adversarial stage")
     p.add_argument("--init", help="run directory or weights to start from (required for --stage gan)")
     p.add_argument("--val", help="validation folder (Y-PSNR/SSIM by the protocol in the log)")
-    p.add_argument("--max-steps", type=int, default=100_000, help="training steps (one batch each)")
+    p.add_argument("--max-steps", type=POSITIVE_INT, default=100_000, help="training steps (one batch each)")
     p.add_argument("--resume", action="store_true", help="continue the run in -o from checkpoints/last.pt")
     p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="msrresnet", help="generator architecture")
-    p.add_argument("--blocks", type=int, help="residual blocks, RRDB blocks or compact convs (default: the architecture's)")
-    p.add_argument("--channels", type=int, help="feature channels (default: the architecture's)")
-    p.add_argument("--batch-size", type=int, default=16, help="HR crops per step")
-    p.add_argument("--hr-size", type=int, default=128, help="HR crop size (128: 32 px LR patches at x4)")
-    p.add_argument("--lr", type=float, help="generator learning rate (default 2e-4 pretrain, 1e-4 gan)")
+    p.add_argument("--blocks", type=POSITIVE_INT, help="residual blocks, RRDB blocks or compact convs (default: the architecture's)")
+    p.add_argument("--channels", type=POSITIVE_INT, help="feature channels (default: the architecture's)")
+    p.add_argument("--batch-size", type=POSITIVE_INT, default=16, help="HR crops per step")
+    p.add_argument("--hr-size", type=POSITIVE_INT, default=128, help="HR crop size (128: 32 px LR patches at x4)")
+    p.add_argument("--lr", type=POSITIVE_FLOAT, help="generator learning rate (default 2e-4 pretrain, 1e-4 gan)")
     p.add_argument("--schedule", choices=("cosine", "step", "constant"), help="learning-rate schedule (default cosine for pretrain, step for gan)")
     p.add_argument("--pixel-loss", choices=("l1", "mse"), default="l1", help="pixel loss")
     p.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), default="relativistic", help="adversarial loss (gan stage)")
     p.add_argument("--vgg-weights", help="VGG19 ImageNet weights file (default: torchvision's cache)")
-    p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the exported generator (0: off)")
+    p.add_argument("--ema", type=EMA_DECAY, default=0.999, help="EMA decay of the exported generator (0: off)")
     add_loop_arguments(p, workers=0)
-    p.add_argument("--validate-every", type=int, default=1000, help="steps between validations on --val")
+    p.add_argument("--validate-every", type=COUNT, default=1000, help="steps between validations on --val")
 
 
 def _model_config(args: argparse.Namespace) -> SRConfig:
@@ -77,7 +77,7 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | .onnx | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
-    p.add_argument("--outscale", type=float, help="final scale relative to the input, resized after the network (default: the model's)")
+    p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's)")
     add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
                          overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
     p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic", help="how an alpha channel is upscaled")
@@ -162,8 +162,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="superres", description="Super-resolution: upscale, train, evaluate, export, import", formatter_class=HelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser, sub = make_parser("superres", "Super-resolution: upscale, train, evaluate, export, import")
     _add_train(sub)
     _add_upscale(sub)
     _add_eval(sub)

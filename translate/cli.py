@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common.cli import HelpFormatter, add_command, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
+from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, make_parser, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
 from common.train_loop import TrainingInterrupted
@@ -17,27 +17,27 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=".", help="root holding the two domain folders (or trainA/trainB)")
     p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"), help="the two domain folder names")
     p.add_argument("-o", "--output", "--out", dest="output", help="run directory (default: runs/<FROM>2<TO>)")
-    p.add_argument("--max-steps", type=int, default=0, help="training steps (0: the full schedule, n-epochs + n-epochs-decay)")
+    p.add_argument("--max-steps", type=COUNT, default=0, help="training steps (0: the full schedule, n-epochs + n-epochs-decay)")
     p.add_argument("--resume", action="store_true", help="continue the run in -o from checkpoints/last.pt")
-    p.add_argument("--load-size", type=int, default=286, help="images are resized to this before cropping")
-    p.add_argument("--crop-size", type=int, default=256, help="training crop size")
+    p.add_argument("--load-size", type=POSITIVE_INT, default=286, help="images are resized to this before cropping")
+    p.add_argument("--crop-size", type=POSITIVE_INT, default=256, help="training crop size")
     p.add_argument("--preprocess", choices=("resize_and_crop", "crop", "none"), default="resize_and_crop", help="how training images are sized")
     p.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
-    p.add_argument("--ngf", type=int, default=64, help="generator width (channels of its first layer)")
-    p.add_argument("--ndf", type=int, default=64, help="discriminator width")
+    p.add_argument("--ngf", type=POSITIVE_INT, default=64, help="generator width (channels of its first layer)")
+    p.add_argument("--ndf", type=POSITIVE_INT, default=64, help="discriminator width")
     p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9, help="residual blocks of the generator")
     p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance", help="normalisation layers")
     p.add_argument("--upsample", choices=("transpose", "resize_conv"), default="transpose", help="resize_conv avoids checkerboard artefacts")
     p.add_argument("--residual-output", action="store_true", help="generator starts at the identity: tanh(f(x) + atanh(x))")
     p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan", help="adversarial loss (wgan applies the gradient penalty)")
-    p.add_argument("--lambda-cycle", type=float, default=10.0, help="weight of the cycle-consistency L1 loss")
-    p.add_argument("--identity", type=float, default=0.0, help="identity loss weight as a fraction of lambda-cycle (reference: 0.5)")
-    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate of G and D")
-    p.add_argument("--n-epochs", type=int, default=100, help="epochs at the initial learning rate")
-    p.add_argument("--n-epochs-decay", type=int, default=100, help="epochs of linear decay to 0")
-    p.add_argument("--pool-size", type=int, default=50, help="image pool of earlier fakes shown to D (0: off)")
-    p.add_argument("--batch-size", type=int, default=1, help="images per step")
-    p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the exported generators (0: off, as the reference)")
+    p.add_argument("--lambda-cycle", type=WEIGHT, default=10.0, help="weight of the cycle-consistency L1 loss")
+    p.add_argument("--identity", type=WEIGHT, default=0.0, help="identity loss weight as a fraction of lambda-cycle (reference: 0.5)")
+    p.add_argument("--lr", type=POSITIVE_FLOAT, default=2e-4, help="Adam learning rate of G and D")
+    p.add_argument("--n-epochs", type=COUNT, default=100, help="epochs at the initial learning rate")
+    p.add_argument("--n-epochs-decay", type=COUNT, default=100, help="epochs of linear decay to 0")
+    p.add_argument("--pool-size", type=COUNT, default=50, help="image pool of earlier fakes shown to D (0: off)")
+    p.add_argument("--batch-size", type=POSITIVE_INT, default=1, help="images per step")
+    p.add_argument("--ema", type=EMA_DECAY, default=0.0, help="EMA decay of the exported generators (0: off, as the reference)")
     add_loop_arguments(p, workers=2)
 
 
@@ -46,6 +46,10 @@ def run_train(args: argparse.Namespace) -> int:
     from translate.models import ResnetGeneratorConfig
     from translate.train import CycleGANConfig, train_cyclegan
 
+    if args.domains[0] == args.domains[1]:
+        raise UserError(f"--domains {args.domains[0]} {args.domains[1]}: the two domains must differ")
+    if args.n_epochs + args.n_epochs_decay == 0 and args.max_steps == 0:
+        raise UserError("--n-epochs and --n-epochs-decay are both 0: give --max-steps or some epochs")
     config = CycleGANConfig(
         data=args.data, domains=tuple(args.domains),
         generator=ResnetGeneratorConfig(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output),
@@ -153,13 +157,15 @@ def _add_download(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "download", "download a classic CycleGAN dataset (resumable, verified)")
     p.add_argument("name", choices=DATASETS, help="dataset name")
     p.add_argument("--root", default="datasets", help="folder the dataset is unpacked into")
+    p.add_argument("--max-unpacked-gb", type=POSITIVE_FLOAT, default=20.0, help="refuse archives that unpack to more (zip-bomb guard)")
+    p.add_argument("--max-files", type=POSITIVE_INT, default=200_000, help="refuse archives with more entries")
     p.add_argument("--base-url", help=argparse.SUPPRESS)
 
 
 def run_download(args: argparse.Namespace) -> int:
     from translate.download import BASE_URL, download_dataset
 
-    download_dataset(args.name, args.root, args.base_url or BASE_URL)
+    download_dataset(args.name, args.root, args.base_url or BASE_URL, int(args.max_unpacked_gb * 1e9), args.max_files)
     return 0
 
 
@@ -184,9 +190,7 @@ COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": ru
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="translate", description="CycleGAN unpaired image-to-image translation: train, run, export, evaluate, import",
-                                     formatter_class=HelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser, sub = make_parser("translate", "CycleGAN unpaired image-to-image translation: train, run, export, evaluate, import")
     _add_train(sub)
     _add_run(sub)
     _add_export(sub)

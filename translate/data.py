@@ -9,8 +9,29 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from common.console import escape, log
 from common.errors import UserError
 from common.imageio import list_images, read_rgb8
+
+
+def readable_images(folder: Path) -> list[Path]:
+    """The images of ``folder`` that decode; each one that does not is reported on one line and left out, so
+    one corrupt file never stops a run (the list is fixed at start-up, keeping the data order resumable).
+
+    Raises:
+        UserError: no readable image in the folder.
+    """
+    paths = []
+    for path in list_images([folder]):
+        try:
+            read_rgb8(path)
+        except UserError as exc:
+            log(f"[yellow]skipped[/] {escape(str(exc))}")
+            continue
+        paths.append(path)
+    if not paths:
+        raise UserError(f"{folder}: domain folder holds no readable image")
+    return paths
 
 
 @dataclass(frozen=True)
@@ -74,7 +95,7 @@ class UnpairedDataset(Dataset):
 
     def __init__(self, folder_a: Path, folder_b: Path, load_size: int = 286, crop_size: int = 256, flip: bool = True,
                  preprocess: str = "resize_and_crop", seed: int = 0):
-        self.paths_a, self.paths_b = list_images([folder_a]), list_images([folder_b])
+        self.paths_a, self.paths_b = readable_images(folder_a), readable_images(folder_b)
         self.epoch_length = max(len(self.paths_a), len(self.paths_b))
         self.transform = build_transform(load_size, crop_size, flip, preprocess)
         self.seed = seed
@@ -84,9 +105,22 @@ class UnpairedDataset(Dataset):
 
     def _load(self, path: Path, rng: np.random.Generator) -> torch.Tensor:
         self.transform.set_random_seed(int(rng.integers(2**31)))
-        pixels = self.transform(image=read_rgb8(path))["image"]
+        pixels = self.transform(image=self._read(path))["image"]
         height, width = pixels.shape[0] // 4 * 4, pixels.shape[1] // 4 * 4
         return to_model_range(pixels[:height, :width])
+
+    def _read(self, path: Path) -> np.ndarray:
+        """Decode ``path``; a file that broke after start-up is replaced by the next readable one of its domain
+        (a pure function of the file list, so resumes stay exact)."""
+        paths = self.paths_a if path in self.paths_a else self.paths_b
+        start = paths.index(path)
+        for offset in range(len(paths)):
+            candidate = paths[(start + offset) % len(paths)]
+            try:
+                return read_rgb8(candidate)
+            except UserError as exc:
+                log(f"[yellow]skipped[/] {escape(str(exc))}")
+        raise UserError(f"{path.parent}: no image of this domain can be read any more")
 
     def __getitem__(self, sample_id: int) -> dict[str, torch.Tensor]:
         epoch, position = divmod(sample_id, self.epoch_length)

@@ -71,7 +71,8 @@ class Translator:
 
     def _network(self, tile: torch.Tensor) -> torch.Tensor:
         height, width = tile.shape[-2:]
-        pad_h, pad_w = -height % 4, -width % 4
+        # Multiples of 4 for the two stride-2 layers, and at least 8 so the 2x2 bottleneck can reflect-pad.
+        pad_h, pad_w = max(-height % 4, 8 - height), max(-width % 4, 8 - width)
         if pad_h or pad_w:
             mode = "reflect" if min(height, width) > max(pad_h, pad_w) else "replicate"
             tile = F.pad(tile, (0, pad_w, 0, pad_h), mode=mode)
@@ -83,8 +84,8 @@ class Translator:
 
     def translate_array(self, pixels: np.ndarray, progress=None) -> np.ndarray:
         """(H, W, C) uint8/uint16 -> same shape and dtype."""
-        if min(pixels.shape[:2]) < 4:
-            raise UserError(f"image of {pixels.shape[1]}x{pixels.shape[0]} pixels is too small to translate (minimum 4x4)")
+        if min(pixels.shape[:2]) < 1:
+            raise UserError(f"image of {pixels.shape[1]}x{pixels.shape[0]} pixels is empty")
         channels = pixels.shape[2]
         colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
         result = blended_tiled_apply(colour, self._network, self.tile, self.overlap, self.device)

@@ -73,7 +73,7 @@ def test_existing_run_is_not_overwritten_and_resume_checks_config(tmp_path):
     with pytest.raises(UserError, match="--resume"):
         train_sr(config, loop, tmp_path / "run")
     changed = SRTrainConfig(data=config.data, model=config.model, hr_size=16, lr=5e-4)
-    with pytest.raises(UserError, match="different task configuration"):
+    with pytest.raises(UserError, match=r"other options: lr \(0.001 -> 0.0005\)"):
         train_sr(changed, loop, tmp_path / "run", resume=True)
     with pytest.raises(UserError, match="checkpoint not found"):
         train_sr(config, loop, tmp_path / "other", resume=True)

@@ -112,8 +112,9 @@ def test_threads_option_reaches_both_engines(onnx_file, sr_model_file, tmp_path,
     source = make_image_folder(tmp_path / "in", count=1, size=(20, 20)) / "img00.png"
     assert main(["upscale", str(source), "-o", str(tmp_path / "o.png"), "--model", str(onnx_file), "--threads", "1"]) == 0
     assert seen == {"onnx_threads": 1, "torch_threads": 1}
-    assert main(["upscale", str(source), "--model", str(sr_model_file), "--threads", "-2"]) == 2
-    assert "--threads -2" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["upscale", str(source), "--model", str(sr_model_file), "--threads", "-2"])
+    assert stop.value.code == 2 and "argument --threads: must be >= 0 (got -2)" in capsys.readouterr().err
 
 
 def test_export_cli_refuses_overwrite_and_bad_names(sr_model_file, onnx_file, capsys):

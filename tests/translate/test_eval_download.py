@@ -110,4 +110,98 @@ def test_download_rejects_corrupt_or_wrong_archives(tmp_path, server):
     _RangeHandler.payload = _zip_bytes(tmp_path, with_b=False)
     with pytest.raises(UserError, match="unexpected content"):
         download_dataset("horse2zebra", tmp_path / "d2", url)
-    assert sorted(p.name for p in (tmp_path / "d2").iterdir()) == ["horse2zebra.zip"]
+    assert sorted(p.name for p in (tmp_path / "d2").iterdir()) == []  # the bad archive is not reused by the next run
+
+
+class _CutHandler(_RangeHandler):
+    """Promises the whole file, sends part of it, then closes (a connection cut mid-body)."""
+
+    cut_at = 0
+
+    def do_GET(self):
+        start = int(self.headers["Range"].split("=")[1].rstrip("-")) if self.headers.get("Range") else 0
+        type(self).requests.append(start)
+        body = self.payload[start:]
+        self.send_response(206 if start else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: max(self.cut_at - start, 0)] if self.cut_at else body)
+        self.close_connection = True
+
+
+@pytest.fixture
+def cutting_server(monkeypatch):
+    from translate import download
+
+    monkeypatch.setattr(download, "RETRY_DELAY_SCALE", 0.0)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+
+
+def test_a_body_cut_short_is_not_taken_as_complete(tmp_path, cutting_server, capsys):
+    payload = _zip_bytes(tmp_path)
+    _CutHandler.payload, _CutHandler.requests, _CutHandler.cut_at = payload, [], len(payload) // 2
+    root = tmp_path / "datasets"
+    url = f"http://127.0.0.1:{cutting_server.server_port}"
+    # Every try is cut at the same byte: after the retries, one line, and the partial file kept for a resume.
+    assert main(["download", "horse2zebra", "--root", str(root), "--base-url", url]) == 2
+    err = capsys.readouterr().err
+    assert "download failed" in err and "run the command again to resume" in err and "Traceback" not in err
+    assert (root / "horse2zebra.zip.partial").stat().st_size == len(payload) // 2
+    assert not (root / "horse2zebra.zip").exists() and not (root / "horse2zebra").exists()
+    _CutHandler.cut_at = 0  # the network recovers: the next run resumes from the kept bytes
+    assert main(["download", "horse2zebra", "--root", str(root), "--base-url", url]) == 0
+    assert _CutHandler.requests[-1] == len(payload) // 2
+    assert (root / "horse2zebra" / "trainA" / "1.png").is_file()
+
+
+def test_connection_refused_is_one_line(tmp_path, capsys, monkeypatch):
+    from translate import download
+
+    monkeypatch.setattr(download, "RETRY_DELAY_SCALE", 0.0)
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["download", "horse2zebra", "--root", str(tmp_path), "--base-url", f"http://127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert "download failed" in err and "after 3 tries" in err and "Traceback" not in err
+
+
+def _zip_with(entries: dict[str, bytes], symlink: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in entries.items():
+            bundle.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (0o120777 << 16)
+            bundle.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("bomb", "refused as a zip bomb"),
+    ("symlink", "is a symbolic link"),
+    ("escape", "outside the dataset folder"),
+    ("files", "more than the limit of 3"),
+])
+def test_unsafe_archives_are_refused_and_removed(tmp_path, server, kind, message):
+    image = _zip_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(image)) as bundle:
+        entries = {name: bundle.read(name) for name in bundle.namelist()}
+    if kind == "bomb":
+        entries["horse2zebra/trainA/zeros.png"] = bytes(200 * 1024**2)  # 200 MB of zeros, about 200 kB zipped
+    elif kind == "escape":
+        entries["../../outside.png"] = b"x"
+    _RangeHandler.payload = _zip_with(entries, symlink="horse2zebra/trainA/link.png" if kind == "symlink" else None)
+    root = tmp_path / "d"
+    url = f"http://127.0.0.1:{server.server_port}"
+    with pytest.raises(UserError, match=message):
+        download_dataset("horse2zebra", root, url, max_files=3 if kind == "files" else 200_000)
+    assert sorted(p.name for p in root.iterdir()) == []  # no archive kept, nothing unpacked
+    assert not (tmp_path / "outside.png").exists()
