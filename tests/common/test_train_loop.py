@@ -44,13 +44,15 @@ def _train(config, loop, run_dir, resume=False, interrupt_at=None):
     return fit(step, dataset, run_dir, loop, config, fixed_batch=fixed, resume=resume, device=device)
 
 
-def test_interrupted_then_resumed_equals_uninterrupted(tmp_path):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, workers):
     data = make_image_folder(tmp_path / "data")
     config, loop = _configs(data)
+    loop = LoopConfig(**{**loop.__dict__, "num_workers": workers, "max_steps": 12})
     _train(config, loop, tmp_path / "straight")
     with pytest.raises(TrainingInterrupted) as info:
-        _train(config, loop, tmp_path / "resumed", interrupt_at=3)
-    assert info.value.step == 3 and info.value.checkpoint.is_file()
+        _train(config, loop, tmp_path / "resumed", interrupt_at=7)
+    assert info.value.step == 7 and info.value.checkpoint.is_file()
     _train(config, loop, tmp_path / "resumed", resume=True)
 
     straight, _ = load_weights(tmp_path / "straight" / "model.safetensors", "srresnet")
@@ -58,12 +60,12 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path):
     for name in straight:
         assert torch.equal(straight[name], resumed[name]), name
     lines = [json.loads(line) for line in (tmp_path / "resumed" / "metrics.jsonl").read_text().splitlines()]
-    assert [line["step"] for line in lines] == [1, 2, 3, 4, 5, 6]
+    assert [line["step"] for line in lines] == list(range(1, 13))
     straight_lines = [json.loads(line) for line in (tmp_path / "straight" / "metrics.jsonl").read_text().splitlines()]
     assert [l["loss_pixel"] for l in lines] == [l["loss_pixel"] for l in straight_lines]
-    assert sorted(p.name for p in (tmp_path / "resumed" / "samples").iterdir()) == ["step_0000003.png", "step_0000006.png"]
+    assert sorted(p.name for p in (tmp_path / "resumed" / "samples").iterdir()) == [f"step_{s:07d}.png" for s in (3, 6, 9, 12)]
     report = (tmp_path / "resumed" / "index.html").read_text()
-    assert "samples/step_0000006.png" in report and "<polyline" in report and "loss_pixel" in report
+    assert "samples/step_0000012.png" in report and "<polyline" in report and "loss_pixel" in report
 
 
 def test_existing_run_is_not_overwritten_and_resume_checks_config(tmp_path):
