@@ -8,10 +8,8 @@ and are renamed into place, so a crash never leaves a half-written file.
 from __future__ import annotations
 
 import os
-import struct
 import tempfile
 import warnings
-import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -19,25 +17,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from common.errors import UserError
+from common.png import (
+    LARGE_IMAGE_PIXELS, PNG_GREY_ALPHA, encode_large_png, encode_png16_grey_alpha, png_bit_depth, png_header, write_png_buffer,
+)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP input; anything larger is refused unless the caller raises it
 
 _EXIF_ORIENTATION = 0x0112
-
-
-def _png_bit_depth(path: Path) -> int | None:
-    header = _png_header(path)
-    return header[24] if header else None
-
-
-def _png_header(path: Path) -> bytes | None:
-    with open(path, "rb") as handle:
-        header = handle.read(26)
-    return header if header[:8] == b"\x89PNG\r\n\x1a\n" and len(header) >= 26 else None
-
-
-PNG_GREY_ALPHA = 4  # IHDR colour type
 
 
 def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
@@ -125,9 +112,9 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
                     f"{max_pixels / 1e6:.0f} MP limit (possible decompression bomb); raise it with --max-pixels"
                 )
             orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
-            if image.format == "PNG" and _png_bit_depth(path) == 16 and image.mode not in ("I;16", "I", "I;16B"):
+            if image.format == "PNG" and png_bit_depth(path) == 16 and image.mode not in ("I;16", "I", "I;16B"):
                 pixels = _read_with_opencv(path)
-                if _png_header(path)[25] == PNG_GREY_ALPHA and pixels.shape[2] == 4:
+                if png_header(path)[25] == PNG_GREY_ALPHA and pixels.shape[2] == 4:
                     pixels = np.ascontiguousarray(pixels[..., [0, 3]])  # OpenCV expands grey+alpha to RGBA
             elif image.format == "TIFF" and image.mode in ("RGB", "RGBA") and image.tile and "16" in str(image.tile[0][3]):
                 pixels = _read_with_opencv(path)
@@ -157,36 +144,6 @@ def read_rgb8(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXE
 SOFTWARE_TAG = 0x0131  # EXIF/TIFF "Software"; PNG uses a tEXt chunk of the same name
 
 
-def _png_text_chunk(key: str, value: str) -> bytes:
-    return _png_chunk(b"tEXt", key.encode("latin-1") + b"\0" + value.encode("latin-1", "replace"))
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _encode_png16_grey_alpha(pixels: np.ndarray, marker: str | None) -> bytes:
-    """16-bit grey + alpha PNG (colour type 4), which neither PIL nor OpenCV writes."""
-    height, width, _ = pixels.shape
-    rows = np.zeros((height, 1 + width * 4), dtype=np.uint8)  # filter byte 0, then big-endian samples
-    rows[:, 1:] = pixels.astype(">u2").view(np.uint8).reshape(height, width * 4)
-    chunks = _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, PNG_GREY_ALPHA, 0, 0, 0))
-    if marker:
-        chunks += _png_text_chunk("Software", marker)
-    chunks += _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _png_chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
-
-
-def _write_png_buffer(handle, buffer: np.ndarray, marker: str | None) -> None:
-    """Write an encoded PNG, with a Software tEXt chunk after the 33-byte signature + IHDR when ``marker``."""
-    view = memoryview(buffer)
-    if marker:
-        handle.write(view[:33])
-        handle.write(_png_text_chunk("Software", marker))
-        view = view[33:]
-    handle.write(view)
-
-
 def read_software_marker(path: str | os.PathLike) -> str | None:
     """The ``Software`` tag of an image file (PNG text, EXIF or TIFF), or None; reads only the header."""
     try:
@@ -211,7 +168,7 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: st
         if channels == 2:
             if suffix != ".png":
                 raise UserError(f"16-bit grey + alpha output needs .png, not {suffix}")
-            handle.write(_encode_png16_grey_alpha(pixels, marker))
+            handle.write(encode_png16_grey_alpha(pixels, marker))
             return
         import cv2
 
@@ -222,13 +179,13 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: st
         ok, buffer = cv2.imencode(suffix, np.ascontiguousarray(pixels))
         if not ok:
             raise UserError(f"OpenCV could not encode a 16-bit {suffix} image")
-        _write_png_buffer(handle, buffer, marker if suffix == ".png" else None)
+        write_png_buffer(handle, buffer, marker if suffix == ".png" else None)
         return
     if suffix in (".jpg", ".jpeg") and channels in (2, 4):
         raise UserError(f"{suffix} cannot hold an alpha channel; choose .png or .webp output")
     # The fast path swaps channels in the caller's array for a moment, so read-only arrays take PIL's path.
     if suffix == ".png" and channels in (3, 4) and pixels.shape[0] * pixels.shape[1] > LARGE_IMAGE_PIXELS and pixels.flags.writeable:
-        _encode_large_png(handle, pixels, marker)
+        encode_large_png(handle, pixels, marker)
         return
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
     image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode=mode)
@@ -245,33 +202,6 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: st
     elif marker and fmt[suffix] == "TIFF":
         options["tiffinfo"] = {SOFTWARE_TAG: marker}
     image.save(handle, format=fmt[suffix], **options)
-
-
-LARGE_IMAGE_PIXELS = 16_000_000
-
-
-def _swap_red_blue_in_place(pixels: np.ndarray, rows: int = 256) -> None:
-    for top in range(0, pixels.shape[0], rows):
-        band = pixels[top : top + rows]
-        band[..., [0, 2]] = band[..., [2, 0]]
-
-
-def _encode_large_png(handle, pixels: np.ndarray, marker: str | None = None) -> None:
-    """Encode a big 8-bit RGB(A) PNG without a full-size copy.
-
-    PIL stores RGB as 4 bytes a pixel (a 192 MP output would cost 770 MB more) and OpenCV wants BGR; swapping
-    the channels in place, band by band, and back afterwards keeps the peak at the image plus the compressed file.
-    """
-    import cv2
-
-    _swap_red_blue_in_place(pixels)
-    try:
-        ok, buffer = cv2.imencode(".png", pixels)
-    finally:
-        _swap_red_blue_in_place(pixels)
-    if not ok:
-        raise UserError("OpenCV could not encode the PNG")
-    _write_png_buffer(handle, buffer, marker)
 
 
 def publish_temp_file(tmp_name: str | os.PathLike, path: str | os.PathLike, overwrite: bool = True) -> None:
