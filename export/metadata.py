@@ -9,6 +9,7 @@ from typing import Any
 from common.errors import UserError
 
 FORMAT = "gansuite-onnx/1"
+INPUT_NAME, OUTPUT_NAME = "image", "output"
 REQUIRED_KEYS = ("format", "task", "kind", "scale", "input_range", "output_range", "channel_order", "layout", "color_space", "config", "version", "precision")
 
 
@@ -44,6 +45,12 @@ def build_metadata(task: str, kind: str, config: dict[str, Any], scale: int, inp
         "config": json.dumps(config, sort_keys=True),
         "version": project_version(),
         "precision": "fp32",
+        "input_name": INPUT_NAME,
+        "output_name": OUTPUT_NAME,
+        "clamp_output": "true",
+        "grey_input": "replicate the grey channel to RGB, run, average the three output channels back to grey",
+        "alpha": ("not part of the graph: upscale alpha on its own (bicubic, or replicated to RGB through the model and "
+                  "averaged back) and append it" if scale > 1 else "not part of the graph: pass it through unchanged"),
     }
     for key, value in (extra or {}).items():
         meta[key] = value if isinstance(value, str) else json.dumps(value)
@@ -73,3 +80,42 @@ def parse_range(text: str) -> tuple[float, float]:
     if not all(map(math.isfinite, (low, high))):
         raise ValueError(f"range {text!r} is not finite")
     return low, high
+
+
+def sidecar_path(onnx_path) -> "Path":
+    from pathlib import Path
+
+    return Path(str(onnx_path) + ".json")
+
+
+def write_sidecar(onnx_path, meta: dict[str, str]) -> None:
+    """``model.onnx.json`` beside the model, the same keys as the ONNX metadata (JSON values decoded), for
+    consumers whose runtime does not expose the custom metadata map (onnxruntime-node, onnxruntime-web)."""
+    from common.imageio import write_bytes_atomic
+
+    decoded: dict[str, Any] = {}
+    for key, value in meta.items():
+        try:
+            decoded[key] = json.loads(value) if key in JSON_KEYS else value
+        except json.JSONDecodeError:
+            decoded[key] = value
+    for key in ("scale", "receptive_radius", "tile_overlap", "multiple_of", "tile_multiple", "opset"):
+        if key in decoded and isinstance(decoded[key], str) and decoded[key].lstrip("-").isdigit():
+            decoded[key] = int(decoded[key])
+    for key in ("input_range", "output_range"):
+        if key in decoded:
+            decoded[key] = list(parse_range(decoded[key]))
+    decoded["clamp_output"] = True
+    write_bytes_atomic(sidecar_path(onnx_path), (json.dumps(decoded, indent=2) + "\n").encode())
+
+
+JSON_KEYS = ("config", "domains")
+
+
+def add_doc_strings(model, meta: dict[str, str]) -> None:
+    """Human-readable descriptions on the graph, its input and its output (shown by Netron and most viewers)."""
+    low, high = meta["input_range"], meta["output_range"]
+    model.graph.doc_string = (f"gansuite {meta['task']} model ({meta['kind']}), x{meta['scale']}. Metadata (also in the .onnx.json "
+                              f"sidecar) says how to tile, and how to treat grey and alpha input.")
+    model.graph.input[0].doc_string = f"RGB image, NCHW float, values in [{low}] (8-bit value / 255 mapped linearly), any height and width"
+    model.graph.output[0].doc_string = f"RGB image, NCHW float, approximately [{high}]: clamp before converting to 8 bits"

@@ -20,6 +20,8 @@ from torch import nn
 
 from common.errors import UserError
 from common.imageio import publish_temp_file
+from export.graph_tidy import check_valid, drop_stale_value_info, topologically_sorted
+from export.metadata import add_doc_strings, write_sidecar
 
 FP32_TOLERANCE = 1e-4
 FP16_TOLERANCE = 2e-2
@@ -142,9 +144,14 @@ def export_onnx(
     module = module.float().eval().cpu()
     model = _export_to_proto(module, channels, opset, multiple_of)
     if fp16:
-        model = convert_to_fp16(model)
+        model = drop_stale_value_info(topologically_sorted(convert_to_fp16(model)))
     meta = {**metadata, "precision": "fp16" if fp16 else "fp32", "opset": str(opset), "multiple_of": str(multiple_of)}
     onnx.helper.set_model_props(model, meta)
+    add_doc_strings(model, meta)
+    try:
+        check_valid(model, str(path))
+    except ValueError as exc:
+        raise ExportVerificationError(f"{exc}; no file written") from None
     if real_image is None:
         real_image = synthetic_test_image()
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
@@ -155,6 +162,7 @@ def export_onnx(
             details = ", ".join(f"{name}: {diff:.2e}" for name, diff in report.max_abs_diff.items())
             raise ExportVerificationError(f"{path}: onnxruntime differs from PyTorch by more than {report.tolerance:g} ({details}); no file written")
         os.replace(candidate, path)
+    write_sidecar(path, meta)
     return report
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -45,15 +46,51 @@ def calibration_crops(folder: str | os.PathLike, crop: int, count: int, input_ra
     return crops
 
 
+INT8_MIN_PSNR = 30.0  # dB against PyTorch fp32, in 8-bit levels of the output range
+
+
+@dataclass(frozen=True)
+class Int8Report:
+    """int8 against PyTorch fp32 on the real image: worst 8-bit level difference and PSNR (dB)."""
+
+    max_level_diff: int
+    psnr: float
+    fp32_worst: float
+
+    @property
+    def worst(self) -> float:  # the fp32 graph's max |diff|, as VerificationReport.worst
+        return self.fp32_worst
+
+
+def int8_agreement(path: Path, module, image: np.ndarray, input_range: tuple[float, float], multiple_of: int) -> tuple[int, float]:
+    """(max 8-bit level difference, PSNR in dB) of the int8 file against ``module`` in fp32 on ``image``."""
+    import onnxruntime as ort
+    import torch
+
+    crop = image[: image.shape[0] // multiple_of * multiple_of, : image.shape[1] // multiple_of * multiple_of, :3]
+    low, high = input_range
+    batch = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)[None].float() / 255 * (high - low) + low
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    actual = session.run(None, {session.get_inputs()[0].name: batch.numpy()})[0]
+    with torch.no_grad():
+        expected = module(batch).numpy()
+    levels = [np.round(np.clip((x - low) / (high - low), 0, 1) * 255) for x in (actual, expected)]
+    mse = float(np.mean((levels[0] - levels[1]) ** 2))
+    return int(np.abs(levels[0] - levels[1]).max()), (float("inf") if mse == 0 else 10 * np.log10(255**2 / mse))
+
+
 def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir: str | os.PathLike, opset: int = 18,
-                input_range: tuple[float, float] = (0.0, 1.0), multiple_of: int = 1, real_image: np.ndarray | None = None):
-    """Export ``module`` to a verified fp32 graph, quantise it to int8 on crops of ``calibration_dir`` and write
-    ``output`` atomically. Returns the fp32 verification report.
+                input_range: tuple[float, float] = (0.0, 1.0), multiple_of: int = 1, real_image: np.ndarray | None = None) -> Int8Report:
+    """Export ``module`` to a verified fp32 graph, quantise it to int8 on crops of ``calibration_dir``, check the
+    int8 graph (spec-valid, unused opsets dropped, PSNR against PyTorch fp32 on the real image at least
+    :data:`INT8_MIN_PSNR`) and write ``output`` atomically.
 
     Raises:
-        UserError: calibration folder empty or too small; ExportVerificationError: fp32 graph disagrees.
+        UserError: calibration folder empty or too small; ExportVerificationError: a graph disagrees.
     """
-    from export.onnx_export import export_onnx, save_onnx_atomic
+    from export.graph_tidy import check_valid, drop_unused_opsets
+    from export.metadata import add_doc_strings, write_sidecar
+    from export.onnx_export import ExportVerificationError, export_onnx, save_onnx_atomic, synthetic_test_image
 
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output.parent) as tmp:
@@ -61,10 +98,22 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         report = export_onnx(module, fp32_path, metadata, input_range=input_range, multiple_of=multiple_of, opset=opset, real_image=real_image)
         int8_path = Path(tmp) / "int8.onnx"
         quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, 64, 32, input_range, multiple_of))
-        quantized = onnx.load(str(int8_path))
-        onnx.helper.set_model_props(quantized, {**metadata, "precision": "int8", "opset": str(opset), "multiple_of": str(multiple_of)})
+        quantized = drop_unused_opsets(onnx.load(str(int8_path)))
+        meta = {**metadata, "precision": "int8", "opset": str(opset), "multiple_of": str(multiple_of)}
+        onnx.helper.set_model_props(quantized, meta)
+        add_doc_strings(quantized, meta)
+        try:
+            check_valid(quantized, str(output))
+        except ValueError as exc:
+            raise ExportVerificationError(f"{exc}; no file written") from None
+        onnx.save_model(quantized, str(int8_path))
+        image = real_image if real_image is not None else synthetic_test_image()
+        max_level, psnr = int8_agreement(int8_path, module, image, input_range, multiple_of)
+        if psnr < INT8_MIN_PSNR:
+            raise ExportVerificationError(f"{output}: int8 is {psnr:.1f} dB from PyTorch fp32 (max {max_level} levels), below {INT8_MIN_PSNR} dB; no file written")
         save_onnx_atomic(quantized, output)
-    return report
+    write_sidecar(output, meta)
+    return Int8Report(max_level, psnr, report.worst)
 
 
 def quantize_int8(fp32_path: Path, out_path: Path, crops: list[np.ndarray], keep_fp32_ends: bool = True) -> None:

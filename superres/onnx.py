@@ -30,7 +30,8 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
     model, meta = load_sr_model(model_spec, arch)
     metadata = build_metadata(
         "superres", meta["kind"], meta["config"], model.config.scale, (0, 1), (0, 1),
-        {"receptive_radius": model.receptive_radius, "tile_multiple": model.multiple_of, "source": str(model_spec)},
+        {"receptive_radius": model.receptive_radius, "tile_overlap": model.receptive_radius, "tile_multiple": model.multiple_of,
+         "source": str(model_spec)},
     )
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)
     if not int8_calibration:
@@ -38,7 +39,8 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         _log_report(output, report)
         return report
     report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image)
-    log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.worst:.2e}")
+    log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.fp32_worst:.2e}; "
+        f"int8 against PyTorch fp32: {report.psnr:.1f} dB, max {report.max_level_diff} levels")
     return report
 
 

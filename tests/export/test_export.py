@@ -139,3 +139,31 @@ def test_example_runs_without_torch(onnx_file, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert read_image(tmp_path / "out.png").shape == (60, 52, 4)
+
+
+def test_every_precision_is_a_valid_onnx_graph_with_a_sidecar(sr_model_file, tmp_path):
+    """fp16 used to fail the checker (Casts after their users); int8 declared unused opset domains."""
+    import json
+
+    from export.graph_tidy import check_valid
+    from export.metadata import sidecar_path
+
+    calibration = make_image_folder(tmp_path / "calib", count=2, size=(72, 72))
+    files = {"fp32": tmp_path / "m.onnx", "fp16": tmp_path / "m16.onnx", "int8": tmp_path / "m8.onnx"}
+    export_sr_model(str(sr_model_file), files["fp32"])
+    export_sr_model(str(sr_model_file), files["fp16"], fp16=True)
+    report = export_sr_model(str(sr_model_file), files["int8"], int8_calibration=str(calibration))
+    assert report.psnr >= 30 and report.max_level_diff >= 0
+    for precision, path in files.items():
+        model = onnx.load(str(path))
+        check_valid(model, precision)
+        assert {o.domain for o in model.opset_import} <= {"", "ai.onnx", "com.microsoft"}, precision
+        used = {n.domain or "" for n in model.graph.node} | {""}
+        assert all((o.domain or "") in used for o in model.opset_import), precision
+        assert model.graph.doc_string and model.graph.input[0].doc_string and model.graph.output[0].doc_string
+        sidecar = json.loads(sidecar_path(path).read_text())
+        meta = {p.key: p.value for p in model.metadata_props}
+        assert sidecar["precision"] == precision == meta["precision"]
+        assert sidecar["scale"] == 2 and sidecar["input_range"] == [0, 1] and sidecar["clamp_output"] is True
+        assert sidecar["tile_overlap"] == sidecar["receptive_radius"] > 0 and sidecar["input_name"] == model.graph.input[0].name
+        assert "grey" in sidecar["grey_input"] and "alpha" in sidecar and isinstance(sidecar["config"], dict)
