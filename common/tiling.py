@@ -7,26 +7,14 @@ the same border in both cases because pads are clipped to the image).
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import torch
 
+from common.tile_grid import dtype_max, padded_box, tile_boxes
+
 TileFunction = Callable[[torch.Tensor], torch.Tensor]
-
-
-def dtype_max(dtype: np.dtype) -> float:
-    return 65535.0 if dtype == np.uint16 else 255.0
-
-
-def tile_boxes(height: int, width: int, tile: int) -> Iterator[tuple[int, int, int, int]]:
-    """(top, left, bottom, right) boxes covering the image; ``tile <= 0`` means one box."""
-    if tile <= 0:
-        yield 0, 0, height, width
-        return
-    for top in range(0, height, tile):
-        for left in range(0, width, tile):
-            yield top, left, min(top + tile, height), min(left + tile, width)
 
 
 def tiled_apply(
@@ -57,8 +45,7 @@ def tiled_apply(
     output = np.empty((height * scale, width * scale, channels), dtype=pixels.dtype)
     boxes = list(tile_boxes(height, width, tile))
     for index, (top, left, bottom, right) in enumerate(boxes):
-        in_top, in_left = max(top - pad, 0), max(left - pad, 0)
-        in_bottom, in_right = min(bottom + pad, height), min(right + pad, width)
+        in_top, in_left, in_bottom, in_right = padded_box((top, left, bottom, right), pad, height, width)
         patch = _region_tensor(pixels[in_top:in_bottom, in_left:in_right])
         patch = patch.permute(2, 0, 1)[None].to(device=device, dtype=torch.float32) / peak
         with torch.inference_mode():

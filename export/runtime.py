@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-import torch
 
 from common.console import log
 from common.errors import UserError
@@ -91,10 +90,14 @@ class OnnxSession:
         output = self.session.run(None, {self.input.name: batch.astype(self.input_dtype, copy=False)})[0]
         return output.astype(np.float32, copy=False)
 
-    def __call__(self, tile: torch.Tensor) -> torch.Tensor:
-        """Run a (B, C, H, W) tile given in [0, 1]; returns [0, 1] (ranges mapped from the metadata)."""
+    def run_unit(self, batch: np.ndarray) -> np.ndarray:
+        """(B, C, H, W) float32 in [0, 1] -> the output mapped to [0, 1] (ranges from the metadata); no torch."""
         low, high = self.input_range
-        batch = tile.detach().cpu().numpy() * (high - low) + low
         out_low, out_high = self.output_range
-        output = (self.run_array(batch) - out_low) / (out_high - out_low)
-        return torch.from_numpy(output).to(tile.device)
+        return (self.run_array(batch * np.float32(high - low) + np.float32(low)) - np.float32(out_low)) / np.float32(out_high - out_low)
+
+    def __call__(self, tile):
+        """Run a (B, C, H, W) torch tile given in [0, 1]; returns a torch tile in [0, 1] on the same device."""
+        import torch
+
+        return torch.from_numpy(self.run_unit(tile.detach().cpu().numpy())).to(tile.device)

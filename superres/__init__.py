@@ -1,5 +1,22 @@
-"""Super-resolution: SRResNet/MSRResNet generators, the SR trainer and the ``Upscaler`` API."""
-from superres.models import SRResNet, SRResNetConfig, lr_shuffle_config, msrresnet_config, srresnet_paper_config
-from superres.upscaler import Upscaler
+"""Super-resolution: SRResNet/MSRResNet, RRDBNet and SRVGGNetCompact generators, importers, the SR trainer and the
+``Upscaler`` API.
 
-__all__ = ["SRResNet", "SRResNetConfig", "Upscaler", "lr_shuffle_config", "msrresnet_config", "srresnet_paper_config"]
+The public names are imported on first use (PEP 562), so ``superres`` on the ONNX path starts without torch.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+_PUBLIC = {
+    "SRResNet": "superres.models", "SRResNetConfig": "superres.models", "lr_shuffle_config": "superres.models",
+    "msrresnet_config": "superres.models", "srresnet_paper_config": "superres.models", "Upscaler": "superres.upscaler",
+    "RRDBNet": "superres.rrdbnet", "RRDBNetConfig": "superres.rrdbnet", "CompactSR": "superres.compact",
+    "CompactConfig": "superres.compact", "import_sr_checkpoint": "superres.importers",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'superres' has no attribute {name!r}")

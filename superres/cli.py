@@ -8,13 +8,8 @@ from pathlib import Path
 from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, add_command, make_parser, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
-from common.train_loop import TrainingInterrupted
-from superres.architectures import SRConfig, compact_config, rrdbnet_config
-from superres.importers import ARCH_CHOICES
-from superres.models import lr_shuffle_config, msrresnet_config, srresnet_paper_config
-
-ARCHITECTURES = {"srresnet": srresnet_paper_config, "msrresnet": msrresnet_config, "lr_shuffle": lr_shuffle_config,
-                 "rrdbnet": rrdbnet_config, "compact": compact_config}
+from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
+from superres.names import TRAIN_ARCHITECTURES
 ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
 SCALES = (2, 3, 4, 8)
 
@@ -29,7 +24,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val", help="validation folder (Y-PSNR/SSIM by the protocol in the log)")
     p.add_argument("--max-steps", type=POSITIVE_INT, default=100_000, help="training steps (one batch each)")
     p.add_argument("--resume", action="store_true", help="continue the run in -o from checkpoints/last.pt")
-    p.add_argument("--arch", choices=sorted(ARCHITECTURES), default="msrresnet", help="generator architecture")
+    p.add_argument("--arch", choices=TRAIN_ARCHITECTURES, default="msrresnet", help="generator architecture")
     p.add_argument("--blocks", type=POSITIVE_INT, help="residual blocks, RRDB blocks or compact convs (default: the architecture's)")
     p.add_argument("--channels", type=POSITIVE_INT, help="feature channels (default: the architecture's)")
     p.add_argument("--batch-size", type=POSITIVE_INT, default=16, help="HR crops per step")
@@ -44,12 +39,18 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--validate-every", type=COUNT, default=1000, help="steps between validations on --val")
 
 
-def _model_config(args: argparse.Namespace) -> SRConfig:
+def _model_config(args: argparse.Namespace):
+    from superres.architectures import compact_config, rrdbnet_config
+    from superres.models import lr_shuffle_config, msrresnet_config, srresnet_paper_config
+
+    factories = {"srresnet": srresnet_paper_config, "msrresnet": msrresnet_config, "lr_shuffle": lr_shuffle_config,
+                 "rrdbnet": rrdbnet_config, "compact": compact_config}
     overrides = {k: v for k, v in (("num_blocks", args.blocks), ("channels", args.channels)) if v is not None}
-    return ARCHITECTURES[args.arch](args.scale, **overrides)
+    return factories[args.arch](args.scale, **overrides)
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from common.train_loop import TrainingInterrupted
     from superres.train import SRTrainConfig, gan_recipe, train_sr
 
     common = dict(model=_model_config(args), hr_size=args.hr_size, pixel_loss=args.pixel_loss, vgg_weights=args.vgg_weights, val=args.val)
@@ -95,7 +96,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 def run_upscale(args: argparse.Namespace) -> int:
     from common.batch_files import output_options_from_args, process_files
-    from superres.upscaler import resize_to
+    from common.resize_array import resize_to
 
     engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_overlap, args.alpha_upsampler, args.threads, args.arch)
     outscale = args.outscale
@@ -113,17 +114,19 @@ def run_upscale(args: argparse.Namespace) -> int:
 
 
 def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0, arch: str = "auto"):
-    from common.device import limit_cpu_threads
-    from superres.upscaler import Upscaler
-
-    limit_cpu_threads(threads)
     is_onnx = str(model).endswith(".onnx")
     if backend == "torch" and is_onnx:
         raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
     if backend == "onnx" and not is_onnx:
         raise UserError(f"{model}: --backend onnx needs an .onnx file (make one with `superres export`)")
-    if is_onnx:
-        return Upscaler.from_onnx(model, device=device, threads=threads, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+    if is_onnx:  # onnxruntime only: torch is never imported on this path
+        from export.onnx_upscaler import OnnxUpscaler
+
+        return OnnxUpscaler(model, device=device, threads=threads, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+    from common.device import limit_cpu_threads
+    from superres.upscaler import Upscaler
+
+    limit_cpu_threads(threads)
     return Upscaler.from_pretrained(model, arch, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
 
 

@@ -23,10 +23,11 @@ from common.foreign_checkpoint import read_foreign_state_dict
 from superres.architectures import SRModel, build_sr_model, model_kind
 from superres.compact import CompactConfig
 from superres.models import msrresnet_config
+from superres.names import IMPORT_ARCHITECTURES
 from superres.rrdbnet import RRDBNetConfig
 
 State = dict[str, torch.Tensor]
-ARCH_CHOICES = ("auto", "rrdbnet", "esrgan_old", "compact", "compact_relu", "compact_leakyrelu", "msrresnet")
+ARCH_CHOICES = IMPORT_ARCHITECTURES
 
 
 def _indices(state: State, pattern: str) -> list[int]:

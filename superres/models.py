@@ -49,8 +49,8 @@ class SRResNetConfig:
     upsampler: str = "progressive"
 
 
-def srresnet_paper_config(scale: int = 4) -> SRResNetConfig:
-    return SRResNetConfig(scale=scale)
+def srresnet_paper_config(scale: int = 4, num_blocks: int = 16, channels: int = 64) -> SRResNetConfig:
+    return SRResNetConfig(scale=scale, num_blocks=num_blocks, channels=channels)
 
 
 def msrresnet_config(scale: int = 4, num_blocks: int = 16, channels: int = 64) -> SRResNetConfig:

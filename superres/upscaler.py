@@ -9,7 +9,6 @@ import copy
 import os
 from typing import Callable, Literal
 
-import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -18,6 +17,7 @@ from common.blocks import fold_batch_norm
 from common.device import resolve_device
 from common.errors import UserError
 from common.resize import imresize
+from common.resize_array import resize_to  # noqa: F401  (re-exported: superres.upscaler.resize_to)
 from common.imageio import array_to_image, image_to_array
 from common.tiling import tiled_apply
 from superres.architectures import SRModel
@@ -120,13 +120,3 @@ class Upscaler:
         if outscale is not None and outscale != self.scale:
             result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
         return array_to_image(result, kind)
-
-
-def resize_to(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize an (H, W, C) uint8/uint16 array to (height, width) with Lanczos (area when shrinking)."""
-    height, width = size
-    if height < 1 or width < 1:
-        raise UserError(f"--outscale gives an empty {width}x{height} image")
-    shrinking = height < pixels.shape[0]
-    resized = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4)
-    return resized.reshape(height, width, pixels.shape[2])

@@ -7,7 +7,6 @@ import sys
 from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, make_parser, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
-from common.train_loop import TrainingInterrupted
 
 DEFAULT_TILE_OVERLAP = 64
 
@@ -42,6 +41,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from common.train_loop import TrainingInterrupted
     from common.discriminators import PatchGANConfig
     from translate.models import ResnetGeneratorConfig
     from translate.train import CycleGANConfig, train_cyclegan

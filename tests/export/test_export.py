@@ -111,6 +111,8 @@ def test_threads_option_reaches_both_engines(onnx_file, sr_model_file, tmp_path,
     monkeypatch.setattr(torch, "set_num_threads", lambda n: seen.setdefault("torch_threads", n))
     source = make_image_folder(tmp_path / "in", count=1, size=(20, 20)) / "img00.png"
     assert main(["upscale", str(source), "-o", str(tmp_path / "o.png"), "--model", str(onnx_file), "--threads", "1"]) == 0
+    assert seen == {"onnx_threads": 1}  # the ONNX path does not touch torch
+    assert main(["upscale", str(source), "-o", str(tmp_path / "t.png"), "--model", str(sr_model_file), "--threads", "1"]) == 0
     assert seen == {"onnx_threads": 1, "torch_threads": 1}
     with pytest.raises(SystemExit) as stop:
         main(["upscale", str(source), "--model", str(sr_model_file), "--threads", "-2"])
@@ -167,3 +169,32 @@ def test_every_precision_is_a_valid_onnx_graph_with_a_sidecar(sr_model_file, tmp
         assert sidecar["scale"] == 2 and sidecar["input_range"] == [0, 1] and sidecar["clamp_output"] is True
         assert sidecar["tile_overlap"] == sidecar["receptive_radius"] > 0 and sidecar["input_name"] == model.graph.input[0].name
         assert "grey" in sidecar["grey_input"] and "alpha" in sidecar and isinstance(sidecar["config"], dict)
+
+
+def test_onnx_path_never_imports_torch(onnx_file, tmp_path):
+    """`superres upscale --model x.onnx` and both `--help`s run with torch made unimportable."""
+    source = make_image_folder(tmp_path / "in", count=1, size=(20, 18)) / "img00.png"
+    blocked = "import sys; sys.modules['torch'] = None; "
+    commands = [
+        blocked + f"from superres.cli import main; sys.exit(main(['upscale', {str(source)!r}, '--model', {str(onnx_file)!r}, '-o', {str(tmp_path / 'o.png')!r}]))",
+        blocked + "from superres.cli import main; main(['--help'])",
+        blocked + "from translate.cli import main; main(['--help'])",
+        blocked + "from superres.cli import main; main(['upscale', '--help'])",
+    ]
+    for code in commands:
+        run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+    assert read_image(tmp_path / "o.png").shape == (40, 36, 3)
+
+
+@pytest.mark.parametrize("channels, alpha", [(3, "bicubic"), (1, "bicubic"), (4, "model"), (2, "model")])
+def test_torch_free_onnx_upscaler_equals_the_torch_one(onnx_file, channels, alpha):
+    from export.onnx_upscaler import OnnxUpscaler
+    from superres.upscaler import Upscaler
+
+    pixels = np.random.default_rng(channels).integers(0, 256, (37, 29, channels), dtype=np.uint8)
+    fast = OnnxUpscaler(onnx_file, device="cpu", tile=16, alpha_upsampler=alpha).upscale_array(pixels)
+    reference = Upscaler.from_onnx(onnx_file, device="cpu", tile=16, alpha_upsampler=alpha).upscale_array(pixels)
+    assert fast.shape == reference.shape == (74, 58, channels)
+    np.testing.assert_array_equal(fast[..., :3], reference[..., :3])  # colour: identical (alpha may differ by bicubic kernel)
+    assert np.abs(fast.astype(int) - reference.astype(int)).max() <= (1 if alpha == "model" else 255)

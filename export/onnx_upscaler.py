@@ -1,0 +1,65 @@
+"""Upscaling with an ONNX file and nothing else: onnxruntime, numpy, OpenCV. The CPU path of
+``superres upscale --model x.onnx``; it never imports torch, so a small image is done before torch would have
+finished importing.
+
+    >>> up = OnnxUpscaler("sr_x4.onnx", tile=256)
+    >>> big = up.upscale_array(pixels)          # (H, W, C) uint8/uint16 -> (4H, 4W, C)
+"""
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+
+from common.errors import UserError
+from common.tile_grid import tiled_apply_numpy
+from export.runtime import OnnxSession
+
+
+class OnnxUpscaler:
+    """Same behaviour as ``superres.Upscaler`` on an ONNX file: tiles padded by the metadata's ``tile_overlap``
+    (rounded to ``tile_multiple``) equal the whole image, grey stays grey, alpha is kept.
+
+    Args:
+        path: a gansuite super-resolution ``.onnx`` file.
+        device / threads: onnxruntime provider choice and intra-op threads.
+        tile / tile_pad: tile size in input pixels (0: whole image) and context around each tile (default: the
+            metadata's tile overlap).
+        alpha_upsampler: ``bicubic`` (OpenCV) or ``model`` (alpha replicated to RGB through the network).
+    """
+
+    def __init__(self, path: str | os.PathLike, device: str = "auto", threads: int = 0, tile: int = 256,
+                 tile_pad: int | None = None, alpha_upsampler: str = "bicubic"):
+        if alpha_upsampler not in ("bicubic", "model"):
+            raise UserError(f"alpha upsampler {alpha_upsampler!r}: expected bicubic or model")
+        self.session = OnnxSession(path, device=device, threads=threads, task="superres")
+        meta = self.session.metadata
+        self.scale = self.session.scale
+        align = int(meta.get("tile_multiple", 1))
+        radius = int(meta.get("tile_overlap", meta.get("receptive_radius", 40)))
+        self.tile = -(-tile // align) * align
+        self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
+        self.alpha_upsampler = alpha_upsampler
+
+    def _run(self, pixels: np.ndarray) -> np.ndarray:
+        return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tile, self.tile_pad)
+
+    def upscale_array(self, pixels: np.ndarray, progress=None) -> np.ndarray:
+        """(H, W, C) uint8/uint16 -> (H*s, W*s, C) of the same dtype; grey stays grey, alpha is kept."""
+        if min(pixels.shape[:2]) < 2:
+            raise UserError(f"image of {pixels.shape[1]}x{pixels.shape[0]} pixels is too small to upscale")
+        channels = pixels.shape[2]
+        colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
+        result = self._run(colour)
+        if channels in (1, 2):
+            result = result.astype(np.float32).mean(axis=2, keepdims=True).round().astype(pixels.dtype)
+        if channels in (2, 4):
+            alpha = pixels[..., -1:]
+            if self.alpha_upsampler == "model":
+                alpha_up = self._run(np.repeat(alpha, 3, axis=2)).astype(np.float32).mean(axis=2, keepdims=True).round().astype(pixels.dtype)
+            else:
+                size = (alpha.shape[1] * self.scale, alpha.shape[0] * self.scale)
+                alpha_up = cv2.resize(np.ascontiguousarray(alpha[..., 0]), size, interpolation=cv2.INTER_CUBIC)[..., None]
+            result = np.concatenate([result, alpha_up.astype(pixels.dtype)], axis=2)
+        return result
