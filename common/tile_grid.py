@@ -51,3 +51,51 @@ def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, t
         result = result[0, :, off_top : off_top + (bottom - top) * scale, off_left : off_left + (right - left) * scale]
         output[top * scale : bottom * scale, left * scale : right * scale] = np.round(np.clip(result, 0, 1) * np.float32(peak)).transpose(1, 2, 0)
     return output
+
+
+def _feather(length: int, overlap: int, at_start: bool, at_end: bool) -> np.ndarray:
+    ramp = np.ones(length, dtype=np.float32)
+    if overlap > 0:
+        rise = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
+        if not at_start:
+            ramp[:overlap] = np.minimum(ramp[:overlap], rise[: min(overlap, length)])
+        if not at_end:
+            ramp[-overlap:] = np.minimum(ramp[-overlap:], rise[::-1][-min(overlap, length):])
+    return ramp
+
+
+def _starts(length: int, tile: int, stride: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile, stride)) + [length - tile]
+    return sorted(set(starts))
+
+
+def blended_tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, tile: int = 0, overlap: int = 64) -> np.ndarray:
+    """Apply a same-size image function tile by tile, blending overlapping tiles with linear ramps.
+
+    For networks with global statistics (InstanceNorm), tiles cannot be made exact; overlapping them and
+    cross-fading hides the seams. ``tile <= 0`` or an image no larger than ``tile`` runs whole.
+
+    Args:
+        pixels: (H, W, C) uint8/uint16 image.
+        function: (1, C, h, w) float32 in [0, 1] -> same shape, about [0, 1] (clamped here).
+        tile: tile side in pixels; overlap: pixels shared by neighbouring tiles.
+    """
+    height, width, channels = pixels.shape
+    peak = dtype_max(pixels.dtype)
+    if tile <= 0 or (height <= tile and width <= tile):
+        return tiled_apply_numpy(pixels, function, 1)
+    overlap = min(overlap, tile // 2)
+    total = np.zeros((height, width, channels), dtype=np.float32)
+    weights = np.zeros((height, width, 1), dtype=np.float32)
+    stride = tile - overlap
+    for top in _starts(height, tile, stride):
+        for left in _starts(width, tile, stride):
+            bottom, right = min(top + tile, height), min(left + tile, width)
+            patch = pixels[top:bottom, left:right].transpose(2, 0, 1)[None].astype(np.float32) / np.float32(peak)
+            result = np.clip(function(np.ascontiguousarray(patch))[0], 0, 1)
+            weight = np.outer(_feather(bottom - top, overlap, top == 0, bottom == height), _feather(right - left, overlap, left == 0, right == width))[..., None]
+            total[top:bottom, left:right] += result.transpose(1, 2, 0) * weight
+            weights[top:bottom, left:right] += weight
+    return np.clip(np.round(total / weights * peak), 0, peak).astype(pixels.dtype)

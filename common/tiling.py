@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from common.tile_grid import dtype_max, padded_box, tile_boxes
+from common.tile_grid import blended_tiled_apply_numpy, dtype_max, padded_box, tile_boxes
 
 TileFunction = Callable[[torch.Tensor], torch.Tensor]
 
@@ -59,53 +59,24 @@ def tiled_apply(
     return output
 
 
-def _feather(length: int, overlap: int, at_start: bool, at_end: bool) -> np.ndarray:
-    ramp = np.ones(length, dtype=np.float32)
-    if overlap > 0:
-        rise = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
-        if not at_start:
-            ramp[:overlap] = np.minimum(ramp[:overlap], rise[: min(overlap, length)])
-        if not at_end:
-            ramp[-overlap:] = np.minimum(ramp[-overlap:], rise[::-1][-min(overlap, length):])
-    return ramp
-
-
-def _starts(length: int, tile: int, stride: int) -> list[int]:
-    if length <= tile:
-        return [0]
-    starts = list(range(0, length - tile, stride)) + [length - tile]
-    return sorted(set(starts))
-
-
 def blended_tiled_apply(pixels: np.ndarray, function: TileFunction, tile: int = 0, overlap: int = 64, device: torch.device | str = "cpu") -> np.ndarray:
-    """Apply a same-size image function tile by tile, blending overlapping tiles with linear ramps.
-
-    For networks with global statistics (InstanceNorm), tiles cannot be made exact; overlapping them and
-    cross-fading hides the seams. ``tile <= 0`` or an image no larger than ``tile`` runs whole.
+    """Apply a same-size image function tile by tile, blending overlapping tiles with linear ramps (see
+    :func:`common.tile_grid.blended_tiled_apply_numpy`, which this runs with a torch ``function`` on ``device``).
 
     Args:
         pixels: (H, W, C) uint8/uint16 image.
-        function: (1, C, h, w) float in [0, 1] -> same shape in [0, 1].
-        tile: tile side in pixels; overlap: pixels shared by neighbouring tiles.
+        function: (1, C, h, w) float tensor in [0, 1] -> same shape in [0, 1].
+        tile: tile side in pixels (0: whole image); overlap: pixels shared by neighbouring tiles.
     """
-    height, width, channels = pixels.shape
-    peak = dtype_max(pixels.dtype)
+    height, width, _ = pixels.shape
     if tile <= 0 or (height <= tile and width <= tile):
         return tiled_apply(pixels, function, 1, 0, 0, device)
-    overlap = min(overlap, tile // 2)
-    total = np.zeros((height, width, channels), dtype=np.float32)
-    weights = np.zeros((height, width, 1), dtype=np.float32)
-    stride = tile - overlap
-    for top in _starts(height, tile, stride):
-        for left in _starts(width, tile, stride):
-            bottom, right = min(top + tile, height), min(left + tile, width)
-            patch = _region_tensor(pixels[top:bottom, left:right]).permute(2, 0, 1)[None]
-            with torch.inference_mode():
-                result = function(patch.to(device=device, dtype=torch.float32) / peak)[0].clamp(0, 1)
-            weight = np.outer(_feather(bottom - top, overlap, top == 0, bottom == height), _feather(right - left, overlap, left == 0, right == width))[..., None]
-            total[top:bottom, left:right] += result.permute(1, 2, 0).cpu().numpy() * weight
-            weights[top:bottom, left:right] += weight
-    return np.clip(np.round(total / weights * peak), 0, peak).astype(pixels.dtype)
+
+    def on_device(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return function(torch.from_numpy(batch).to(device)).clamp(0, 1).cpu().numpy()
+
+    return blended_tiled_apply_numpy(pixels, on_device, tile, overlap)
 
 
 def _region_tensor(region: np.ndarray) -> torch.Tensor:

@@ -83,8 +83,6 @@ def run_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from common.batch_files import output_options_from_args, process_files
-    from common.device import limit_cpu_threads
-    from translate.translator import Translator
 
     inputs = list(args.inputs)
     source = args.model
@@ -97,10 +95,17 @@ def run_run(args: argparse.Namespace) -> int:
     is_onnx = str(source).endswith(".onnx")
     if (args.backend == "onnx") != is_onnx and args.backend != "auto":
         raise UserError(f"{source}: --backend {args.backend} does not match this model file")
-    limit_cpu_threads(args.threads)
     overlap = DEFAULT_TILE_OVERLAP if args.tile_overlap is None else args.tile_overlap
-    kwargs = dict(device=args.device, tile=args.tile, overlap=overlap)
-    translator = Translator.from_onnx(source, threads=args.threads, **kwargs) if is_onnx else Translator.from_checkpoint(source, args.direction, **kwargs)
+    if is_onnx:  # onnxruntime only: torch is never imported on this path
+        from export.onnx_translator import OnnxTranslator
+
+        translator = OnnxTranslator(source, device=args.device, threads=args.threads, tile=args.tile, overlap=overlap)
+    else:
+        from common.device import limit_cpu_threads
+        from translate.translator import Translator
+
+        limit_cpu_threads(args.threads)
+        translator = Translator.from_checkpoint(source, args.direction, device=args.device, tile=args.tile, overlap=overlap)
     suffix = args.suffix if args.suffix is not None else f"_{args.direction or 'translated'}"
     options = output_options_from_args(args, suffix, marker="gansuite translate run", output_suffixes=r"_\w+2\w+|_translated")
     return 1 if process_files(translator.translate_array, inputs, options, "translate") else 0

@@ -198,3 +198,28 @@ def test_torch_free_onnx_upscaler_equals_the_torch_one(onnx_file, channels, alph
     assert fast.shape == reference.shape == (74, 58, channels)
     np.testing.assert_array_equal(fast[..., :3], reference[..., :3])  # colour: identical (alpha may differ by bicubic kernel)
     assert np.abs(fast.astype(int) - reference.astype(int)).max() <= (1 if alpha == "model" else 255)
+
+
+def test_torch_free_translate_onnx_path(tmp_path):
+    """`translate run --model x.onnx` with torch unimportable, equal to the torch-based Translator on the same file."""
+    from translate.models import ResnetGenerator, ResnetGeneratorConfig
+    from translate.onnx import export_translate_model
+    from translate.translator import Translator
+
+    from export.onnx_translator import OnnxTranslator
+
+    torch.manual_seed(0)
+    generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1))
+    save_weights(generator, tmp_path / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
+    export_translate_model(tmp_path / "g.safetensors", None, tmp_path / "g.onnx")
+    for channels, size, tile in ((3, (37, 29), 0), (4, (50, 70), 32), (1, (5, 3), 0)):
+        pixels = np.random.default_rng(channels).integers(0, 256, (*size, channels), dtype=np.uint8)
+        fast = OnnxTranslator(tmp_path / "g.onnx", device="cpu", tile=tile, overlap=8).translate_array(pixels)
+        reference = Translator.from_onnx(tmp_path / "g.onnx", device="cpu", tile=tile, overlap=8).translate_array(pixels)
+        np.testing.assert_array_equal(fast, reference)
+    write_image(tmp_path / "in.png", np.zeros((20, 24, 3), np.uint8))
+    code = ("import sys; sys.modules['torch'] = None; from translate.cli import main; "
+            f"sys.exit(main(['run', '--model', {str(tmp_path / 'g.onnx')!r}, {str(tmp_path / 'in.png')!r}, '-o', {str(tmp_path / 'o.png')!r}]))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert read_image(tmp_path / "o.png").shape == (20, 24, 3)
