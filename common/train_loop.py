@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,13 +147,38 @@ def _stop_flag_on_signals() -> Iterator[dict[str, bool]]:
             signal.signal(sig, old)
 
 
-def _ignore_stop_signals_in_worker(worker_id: int) -> None:
-    """DataLoader workers ignore SIGINT/SIGTERM: a signal sent to the whole process group (Ctrl-C, systemd,
-    Slurm, Kubernetes) must reach the main process, which saves a checkpoint and then stops the workers itself.
-    Without this, torch's worker handler dies on a SIGTERM that its parent did not send and the main process
-    fails with "DataLoader worker ... is killed by signal" before it can save."""
+def _worker_signal_handling(worker_id: int) -> None:
+    """DataLoader workers survive a SIGINT/SIGTERM sent to the whole process group (Ctrl-C, systemd, Slurm,
+    Kubernetes), which must reach the main process so it can save a checkpoint and then stop the workers itself;
+    without this, the workers die first and the main process fails with "DataLoader worker ... is killed by
+    signal" before it can save. A SIGTERM from the parent (the loader shutting its workers down) still ends the
+    worker at once, as torch intends; telling the two apart needs the sender's pid, which only ``sigwaitinfo``
+    gives, so SIGTERM is blocked and a watcher thread takes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if not hasattr(signal, "sigwaitinfo"):  # not Linux: keep torch's own handling
+        return
+    parent = os.getppid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+    def watch() -> None:
+        while True:
+            if signal.sigwaitinfo({signal.SIGTERM}).si_pid == parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="sigterm-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _batches(loader: DataLoader) -> Iterator[Any]:
+    """``iter(loader)`` whose worker processes are stopped when training ends, however it ends: an exception
+    that a caller keeps (with its frames) would otherwise keep them alive until interpreter exit."""
+    iterator = iter(loader)
+    try:
+        yield iterator
+    finally:
+        shutdown = getattr(iterator, "_shutdown_workers", None)  # private to torch, but the only deterministic stop
+        if shutdown is not None:
+            shutdown()
 
 
 def _remove_stale_partials(run_dir: Path) -> None:
@@ -294,7 +321,7 @@ def fit(
     # right after a resume restored it, shifting every later random draw (pools, dropout) against a straight run.
     loader = DataLoader(
         dataset, batch_size=loop_config.batch_size, sampler=sampler, num_workers=loop_config.num_workers,
-        pin_memory=device.type == "cuda", persistent_workers=False, worker_init_fn=_ignore_stop_signals_in_worker,
+        pin_memory=device.type == "cuda", persistent_workers=False, worker_init_fn=_worker_signal_handling,
         generator=torch.Generator().manual_seed(loop_config.seed),
     )
     exported_generator = lambda: ema.shadow if ema else generator  # noqa: E731
@@ -317,8 +344,7 @@ def fit(
     started = time.perf_counter()
     if main:
         write_run_report(run_dir, f"{run_dir.name}: starting at step {start_step} of {loop_config.max_steps}", getattr(step_obj, "sample_columns", ()))
-    with _stop_flag_on_signals() as stop, TrainingProgress(loop_config.max_steps, start_step) as progress:
-        batches = iter(loader)
+    with _stop_flag_on_signals() as stop, TrainingProgress(loop_config.max_steps, start_step) as progress, _batches(loader) as batches:
         while step < loop_config.max_steps:
             try:
                 batch = _to_device(next(batches), device)

@@ -110,3 +110,21 @@ def test_ddp_under_torchrun_gloo(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "run" / "model.safetensors").is_file()
     assert len((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()) == 3  # rank 0 alone writes
+
+
+def test_loader_workers_still_stop_when_their_parent_asks(tmp_path):
+    """Workers survive a group SIGTERM but must obey the parent's own SIGTERM: multiprocessing terminates daemonic
+    workers at exit and then joins them, so a worker that ignored every SIGTERM hung the process for ever."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "exit_with_live_workers.py"
+    script.write_text(
+        "from torch.utils.data import DataLoader\n"
+        "from common.train_loop import _worker_signal_handling\n"
+        "loader = DataLoader(list(range(100)), batch_size=2, num_workers=2, worker_init_fn=_worker_signal_handling)\n"
+        "KEPT = iter(loader)\n"
+        "next(KEPT)\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
