@@ -1,6 +1,7 @@
 """DDP under torchrun: process-group set-up (NCCL on CUDA, gloo on CPU) and module wrapping."""
 from __future__ import annotations
 
+import atexit
 import os
 
 import torch
@@ -27,7 +28,15 @@ def init_distributed_if_launched(device: torch.device) -> torch.device:
         dist.init_process_group("nccl")
     else:
         dist.init_process_group("gloo")
+    # Leave the group before the interpreter tears down: a rank exiting with gloo's threads alive can abort
+    # ("terminate called without an active exception") and turn a finished run into a failure.
+    atexit.register(_destroy_at_exit)
     return device
+
+
+def _destroy_at_exit() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def wrap_ddp(module: nn.Module, device: torch.device) -> nn.Module:
