@@ -36,13 +36,18 @@ def main() -> None:
             "onnxruntime fp32": Upscaler.from_onnx(Path(tmp) / "fp32.onnx", device="cpu", tile=0),
             "onnxruntime int8": Upscaler.from_onnx(Path(tmp) / "int8.onnx", device="cpu", tile=0),
         }
+        if args.model == "default":
+            from export.onnx_upscaler import OnnxUpscaler
+            from superres.pretrained import default_int8_path
+
+            engines["shipped int8 (CPU default of superres upscale)"] = OnnxUpscaler(default_int8_path(), device="cpu", tile=0)
         print("| set | engine | Y-PSNR | SSIM | vs PyTorch |")
         print("|---|---|---|---|---|")
         for name in ("Set5", "Set14"):
             pairs = load_eval_set(SHARED / name, model.config.scale)
             base = None
             for engine_name, engine in engines.items():
-                if isinstance(engine, Upscaler):
+                if hasattr(engine, "upscale_array"):
                     function = lambda lr, e=engine: torch.from_numpy(e.upscale_array(lr[0].permute(1, 2, 0).numpy())).permute(2, 0, 1)[None]
                 else:
                     function = engine

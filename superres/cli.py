@@ -78,6 +78,8 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | .onnx | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
+    p.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
+                   help="for the default model: auto runs its shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU")
     p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's)")
     add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
                          overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
@@ -98,7 +100,12 @@ def run_upscale(args: argparse.Namespace) -> int:
     from common.batch_files import output_options_from_args, process_files
     from common.resize_array import resize_to
 
-    engine = _make_engine(args.model, args.backend, args.device, args.tile, args.tile_overlap, args.alpha_upsampler, args.threads, args.arch)
+    model = args.model
+    if model == "default" and _default_runs_int8(args.precision, args.backend, args.device):
+        from superres.weights import default_int8_path
+
+        model = str(default_int8_path())
+    engine = _make_engine(model, args.backend, args.device, args.tile, args.tile_overlap, args.alpha_upsampler, args.threads, args.arch)
     outscale = args.outscale
     suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
     options = output_options_from_args(args, suffix, marker="gansuite superres upscale", output_suffixes=r"_x\d+(?:\.\d+)?")
@@ -111,6 +118,19 @@ def run_upscale(args: argparse.Namespace) -> int:
 
     failures = process_files(upscale, args.inputs, options, "upscale")
     return 1 if failures else 0
+
+
+def _default_runs_int8(precision: str, backend: str, device: str) -> bool:
+    """The shipped int8 ONNX of the default model serves a CPU; a GPU (asked for, or present with --device auto)
+    keeps the fp32 torch path. Decided without importing torch, so the CPU path starts fast."""
+    from pathlib import Path
+
+    if precision == "fp32" or backend == "torch":
+        return False
+    gpu = device.startswith("cuda") or (device == "auto" and Path("/proc/driver/nvidia/version").exists())
+    if precision == "int8" and gpu:
+        raise UserError("--precision int8 runs on the CPU (onnxruntime); use --device cpu or --precision fp32")
+    return not gpu
 
 
 def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0, arch: str = "auto"):

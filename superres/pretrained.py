@@ -3,7 +3,6 @@ checkpoint released by Real-ESRGAN / BasicSR / ESRGAN (imported on the fly)."""
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +12,7 @@ from common.weights import load_model
 from superres.architectures import ARCHITECTURES, SRModel
 from superres.importers import import_sr_checkpoint
 
-DEFAULT_MODEL_FILE = "default_x4.safetensors"
-
-
-def default_model_path() -> Path:
-    return Path(str(resources.files("superres.weights").joinpath(DEFAULT_MODEL_FILE)))
+from superres.weights import default_int8_path, default_model_path  # noqa: F401  (re-exported)
 
 
 def resolve_model_path(spec: str | os.PathLike) -> Path:

@@ -132,3 +132,26 @@ def test_rrdbnet_refuses_x3(tmp_path, capsys):
     data = make_image_folder(tmp_path / "d", count=1, size=(40, 40))
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "r"), "--scale", "3", "--arch", "rrdbnet"]) == 2
     assert "RRDBNet is built for x1, x2 or x4" in capsys.readouterr().err
+
+
+def test_default_model_runs_its_int8_export_on_a_cpu_without_torch(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from export.onnx_upscaler import OnnxUpscaler
+    from superres.upscaler import Upscaler
+    from superres.weights import default_int8_path
+
+    root = Path(__file__).resolve().parents[2]
+    source = make_image_folder(tmp_path / "in", count=1, size=(30, 26)) / "img00.png"
+    code = ("import sys; sys.modules['torch'] = None; from superres.cli import main; "
+            f"sys.exit(main(['upscale', {str(source)!r}, '-o', {str(tmp_path / 'int8.png')!r}, '--device', 'cpu']))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    pixels = read_image(source)
+    np.testing.assert_array_equal(read_image(tmp_path / "int8.png"), OnnxUpscaler(default_int8_path(), device="cpu").upscale_array(pixels))
+    assert main(["upscale", str(source), "-o", str(tmp_path / "fp32.png"), "--device", "cpu", "--precision", "fp32"]) == 0
+    fp32 = Upscaler.from_pretrained("default", device="cpu")(pixels)
+    np.testing.assert_array_equal(read_image(tmp_path / "fp32.png"), fp32)
+    assert np.abs(read_image(tmp_path / "int8.png").astype(int) - fp32.astype(int)).mean() < 1.0

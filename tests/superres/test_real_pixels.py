@@ -36,3 +36,15 @@ def test_default_model_tiled_equals_whole_on_a_real_image():
 def test_default_model_is_embedded():
     assert default_model_path().is_file()
     assert default_model_path().stat().st_size < 8_000_000
+
+
+def test_shipped_int8_default_is_within_005_db_of_fp32_on_set5():
+    from export.onnx_upscaler import OnnxUpscaler
+    from superres.weights import default_int8_path
+
+    pairs = load_eval_set(shared_folder("sr", "Set5"), 4)
+    model, _ = load_sr_model("default")
+    fp32 = mean_scores(evaluate(torch_model_upscaler(model, torch.device("cpu")), pairs, 4))["psnr"]
+    int8 = OnnxUpscaler(default_int8_path(), device="cpu", tile=0)
+    run = lambda lr: torch.from_numpy(int8.upscale_array(lr[0].permute(1, 2, 0).numpy())).permute(2, 0, 1)[None]  # noqa: E731
+    assert abs(mean_scores(evaluate(run, pairs, 4))["psnr"] - fp32) <= 0.05
