@@ -131,12 +131,11 @@ def check_shapes_before_building(model_class: type, config: Any, state: dict[str
     Raises:
         ValueError: the first difference.
     """
-    expected_count = _parameter_budget(state)
     with torch.device("meta"):
-        skeleton = model_class(config)
-    wanted = skeleton.state_dict()
-    if sum(t.numel() for t in wanted.values()) > expected_count:
-        raise ValueError(f"the config describes {sum(t.numel() for t in wanted.values()):,} values, the file holds {expected_count:,}")
+        wanted = model_class(config).state_dict()
+    described, held = sum(t.numel() for t in wanted.values()), sum(t.numel() for t in state.values())
+    if described > held:
+        raise ValueError(f"the config describes {described:,} values, the file holds {held:,}")
     for name, tensor in wanted.items():
         if name not in state:
             raise ValueError(f"missing tensor {name}")
@@ -146,6 +145,3 @@ def check_shapes_before_building(model_class: type, config: Any, state: dict[str
     if unexpected:
         raise ValueError(f"unexpected tensor {unexpected[0]}")
 
-
-def _parameter_budget(state: dict[str, torch.Tensor]) -> int:
-    return sum(t.numel() for t in state.values())

@@ -96,6 +96,23 @@ def verify(path: Path, module: nn.Module, channels: int, multiple_of: int, toler
     return VerificationReport(diffs, tolerance)
 
 
+def finish_graph(model: onnx.ModelProto, metadata: dict[str, str], precision: str, opset: int, multiple_of: int, path: Path) -> dict[str, str]:
+    """Stamp the metadata (with precision, opset and multiple) and doc strings on ``model`` and check it is a
+    valid ONNX graph; returns the metadata written.
+
+    Raises:
+        ExportVerificationError: the checker refuses the graph (nothing is written).
+    """
+    meta = {**metadata, "precision": precision, "opset": str(opset), "multiple_of": str(multiple_of)}
+    onnx.helper.set_model_props(model, meta)
+    add_doc_strings(model, meta)
+    try:
+        check_valid(model, str(path))
+    except ValueError as exc:
+        raise ExportVerificationError(f"{exc}; no file written") from None
+    return meta
+
+
 def save_onnx_atomic(model: onnx.ModelProto, path: Path) -> None:
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     os.close(handle)
@@ -145,13 +162,7 @@ def export_onnx(
     model = _export_to_proto(module, channels, opset, multiple_of)
     if fp16:
         model = drop_stale_value_info(topologically_sorted(convert_to_fp16(model)))
-    meta = {**metadata, "precision": "fp16" if fp16 else "fp32", "opset": str(opset), "multiple_of": str(multiple_of)}
-    onnx.helper.set_model_props(model, meta)
-    add_doc_strings(model, meta)
-    try:
-        check_valid(model, str(path))
-    except ValueError as exc:
-        raise ExportVerificationError(f"{exc}; no file written") from None
+    meta = finish_graph(model, metadata, "fp16" if fp16 else "fp32", opset, multiple_of, path)
     if real_image is None:
         real_image = synthetic_test_image()
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:

@@ -88,9 +88,9 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
     Raises:
         UserError: calibration folder empty or too small; ExportVerificationError: a graph disagrees.
     """
-    from export.graph_tidy import check_valid, drop_unused_opsets
-    from export.metadata import add_doc_strings, write_sidecar
-    from export.onnx_export import ExportVerificationError, export_onnx, save_onnx_atomic, synthetic_test_image
+    from export.graph_tidy import drop_unused_opsets
+    from export.metadata import write_sidecar
+    from export.onnx_export import ExportVerificationError, export_onnx, finish_graph, save_onnx_atomic, synthetic_test_image
 
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output.parent) as tmp:
@@ -99,13 +99,7 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         int8_path = Path(tmp) / "int8.onnx"
         quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, 64, 32, input_range, multiple_of))
         quantized = drop_unused_opsets(onnx.load(str(int8_path)))
-        meta = {**metadata, "precision": "int8", "opset": str(opset), "multiple_of": str(multiple_of)}
-        onnx.helper.set_model_props(quantized, meta)
-        add_doc_strings(quantized, meta)
-        try:
-            check_valid(quantized, str(output))
-        except ValueError as exc:
-            raise ExportVerificationError(f"{exc}; no file written") from None
+        meta = finish_graph(quantized, metadata, "int8", opset, multiple_of, output)
         onnx.save_model(quantized, str(int8_path))
         image = real_image if real_image is not None else synthetic_test_image()
         max_level, psnr = int8_agreement(int8_path, module, image, input_range, multiple_of)

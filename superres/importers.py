@@ -69,17 +69,26 @@ _ESRGAN_OLD_NAMES = (
 )
 
 
-def _esrgan_old(state: State) -> tuple[RRDBNetConfig, State]:
+def _renamed(state: State, names: tuple[tuple[str, str], ...], layout: str) -> State:
+    """``state`` with each key's prefix rewritten by the first matching (regex, replacement) of ``names``.
+
+    Raises:
+        ValueError: a key no entry matches.
+    """
     renamed = {}
     for key, value in state.items():
-        for pattern, replacement in _ESRGAN_OLD_NAMES:
+        for pattern, replacement in names:
             new, count = re.subn("^" + pattern, replacement, key)
             if count:
                 renamed[new] = value
                 break
         else:
-            raise ValueError(f"unexpected key {key!r} for the original ESRGAN layout")
-    return _rrdbnet(renamed)
+            raise ValueError(f"unexpected key {key!r} for {layout}")
+    return renamed
+
+
+def _esrgan_old(state: State) -> tuple[RRDBNetConfig, State]:
+    return _rrdbnet(_renamed(state, _ESRGAN_OLD_NAMES, "the original ESRGAN layout"))
 
 
 def _compact(activation: str | None) -> Callable[[State], tuple[CompactConfig, State]]:
@@ -120,16 +129,7 @@ def _msrresnet(state: State):
     config = msrresnet_config(scale, num_blocks=len(_indices(state, r"body\.(\d+)\.conv1\.weight")), channels=channels)
     if config.in_channels != state["conv_first.weight"].shape[1]:
         raise ValueError(f"conv_first takes {state['conv_first.weight'].shape[1]} channels; MSRResNet import supports 3")
-    renamed = {}
-    for key, value in state.items():
-        for pattern, replacement in _MSRRESNET_NAMES:
-            new, count = re.subn("^" + pattern, replacement, key)
-            if count:
-                renamed[new] = value
-                break
-        else:
-            raise ValueError(f"unexpected key {key!r} for BasicSR MSRResNet")
-    return config, renamed
+    return config, _renamed(state, _MSRRESNET_NAMES, "BasicSR MSRResNet")
 
 
 INFERRERS: dict[str, Callable[[State], tuple[Any, State]]] = {

@@ -39,6 +39,17 @@ def same_generators(run_a: Path, run_b: Path, names=("summer2winter", "winter2su
     return worst
 
 
+def straight_then_interrupted_and_resumed(tmp_path, config, loop, monkeypatch, step: int) -> float:
+    """Train straight; train again stopped by SIGINT at ``step`` and resumed; the largest weight difference."""
+    train_cyclegan(config, loop, tmp_path / "straight")
+    original = interrupt_at(monkeypatch, step)
+    with pytest.raises(TrainingInterrupted):
+        train_cyclegan(config, loop, tmp_path / "resumed")
+    monkeypatch.setattr("translate.step.CycleGANStep.run", original)
+    train_cyclegan(config, loop, tmp_path / "resumed", resume=True)
+    return same_generators(tmp_path / "straight", tmp_path / "resumed")
+
+
 def interrupt_at(monkeypatch, step: int):
     from translate import step as step_module
 
@@ -60,13 +71,7 @@ def test_resume_after_the_pools_are_full(tmp_path, domains, monkeypatch, workers
     config = _tiny(domains, pool_size=4)
     loop = LoopConfig(max_steps=12, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0,
                       ema_decay=0, num_workers=workers)
-    train_cyclegan(config, loop, tmp_path / "straight")
-    original = interrupt_at(monkeypatch, 7)
-    with pytest.raises(TrainingInterrupted):
-        train_cyclegan(config, loop, tmp_path / "resumed")
-    monkeypatch.setattr("translate.step.CycleGANStep.run", original)
-    train_cyclegan(config, loop, tmp_path / "resumed", resume=True)
-    assert same_generators(tmp_path / "straight", tmp_path / "resumed") == 0.0
+    assert straight_then_interrupted_and_resumed(tmp_path, config, loop, monkeypatch, 7) == 0.0
     straight = (tmp_path / "straight" / "metrics.jsonl").read_text()
     resumed = (tmp_path / "resumed" / "metrics.jsonl").read_text()
     drop_speed = lambda text: [{k: v for k, v in json.loads(line).items() if k != "it_per_s"} for line in text.splitlines()]  # noqa: E731
@@ -77,14 +82,8 @@ def test_corrupt_image_is_skipped_and_resume_stays_exact(tmp_path, domains, monk
     (domains / "summer" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
     config = _tiny(domains, pool_size=2)
     loop = LoopConfig(max_steps=8, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
-    train_cyclegan(config, loop, tmp_path / "straight")
+    assert straight_then_interrupted_and_resumed(tmp_path, config, loop, monkeypatch, 5) == 0.0
     assert "broken.jpg: cannot read image" in capsys.readouterr().err
-    original = interrupt_at(monkeypatch, 5)
-    with pytest.raises(TrainingInterrupted):
-        train_cyclegan(config, loop, tmp_path / "resumed")
-    monkeypatch.setattr("translate.step.CycleGANStep.run", original)
-    train_cyclegan(config, loop, tmp_path / "resumed", resume=True)
-    assert same_generators(tmp_path / "straight", tmp_path / "resumed") == 0.0
 
 
 def test_half_written_log_line_stale_partials_and_changed_options(tmp_path, domains):
