@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import zipfile
 from pathlib import Path
 
 import torch
@@ -46,7 +45,7 @@ def read_foreign_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Te
     except pickle.UnpicklingError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsupported object"
         raise UserError(f"{path}: refused to load: the file needs Python objects beyond tensors ({reason[:160]})") from None
-    except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError, TypeError, AttributeError) as exc:
+    except Exception as exc:  # torch's loaders raise many types for files that are not checkpoints (KeyError for text)
         raise UserError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {str(exc).strip()[:160]})") from None
     state, where = _unwrap(loaded, path)
     if state and all(key.startswith("module.") for key in state):

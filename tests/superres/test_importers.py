@@ -136,13 +136,15 @@ def test_compact_without_prelu_needs_arch(tmp_path, capsys):
 def test_unrecognised_and_mismatched_files_give_one_line(tmp_path, capsys):
     torch.save({"params": {"encoder.weight": torch.zeros(3, 3)}}, tmp_path / "other.pth")
     (tmp_path / "broken.pth").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "text.pth").write_text("junk\n")
     truncated = tmp_path / "truncated.pth"
     torch.save({"params": RRDBNet(RRDBNetConfig(num_features=8, num_blocks=1, growth=4)).state_dict()}, truncated)
     truncated.write_bytes(truncated.read_bytes()[:3000])
     image = tmp_path / "x.png"
     image.write_bytes((fixtures() / "input_36x52.png").read_bytes())
     for name, reason in [("other.pth", "not a known SR checkpoint"), ("broken.pth", "not a readable PyTorch checkpoint"),
-                         ("truncated.pth", "not a readable PyTorch checkpoint"), ("missing.pth", "model file not found")]:
+                         ("truncated.pth", "not a readable PyTorch checkpoint"), ("text.pth", "not a readable PyTorch checkpoint"),
+                         ("missing.pth", "model file not found")]:
         assert main(["upscale", str(image), "--model", str(tmp_path / name), "-o", str(tmp_path / "o.png")]) == 2
         err = capsys.readouterr().err
         assert f"{name}: {reason}" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
