@@ -102,6 +102,14 @@ class TrainStep(Protocol):
         """Write the generator(s) ready for inference into the run directory."""
 
 
+def step_sample_ids(step: int, batch_size: int, rank: int | None = None, world: int | None = None) -> list[int]:
+    """The sample ids of ``step`` on ``rank`` (default: this process's), as the loop's sampler hands them out."""
+    rank = distributed.rank() if rank is None else rank
+    world = distributed.world_size() if world is None else world
+    first = (step * world + rank) * batch_size
+    return list(range(first, first + batch_size))
+
+
 class StepSampler(Sampler[int]):
     """Endless sample ids for steps ``start_step, start_step + 1, ...`` of one rank."""
 
@@ -111,8 +119,7 @@ class StepSampler(Sampler[int]):
     def __iter__(self) -> Iterator[int]:
         step = self.start_step
         while True:
-            first = (step * self.world + self.rank) * self.batch_size
-            yield from range(first, first + self.batch_size)
+            yield from step_sample_ids(step, self.batch_size, self.rank, self.world)
             step += 1
 
     def __len__(self) -> int:  # endless; DataLoader only needs this for len(), which we never call

@@ -32,6 +32,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=POSITIVE_FLOAT, help="generator learning rate (default 2e-4 pretrain, 1e-4 gan)")
     p.add_argument("--schedule", choices=("cosine", "step", "constant"), help="learning-rate schedule (default cosine for pretrain, step for gan)")
     p.add_argument("--pixel-loss", choices=("l1", "mse"), default="l1", help="pixel loss")
+    p.add_argument("--degradation", choices=("bicubic", "realistic"), default="bicubic",
+                   help="LR inputs: clean MATLAB bicubic (the benchmark protocol) or real-world blur, resizing, noise and JPEG")
+    p.add_argument("--degradation-config", metavar="FILE", help="JSON file changing the realistic degradation settings (see docs/degradations.md)")
     p.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), default="relativistic", help="adversarial loss (gan stage)")
     p.add_argument("--vgg-weights", help="VGG19 ImageNet weights file (default: torchvision's cache)")
     p.add_argument("--ema", type=EMA_DECAY, default=0.999, help="EMA decay of the exported generator (0: off)")
@@ -49,11 +52,22 @@ def _model_config(args: argparse.Namespace):
     return factories[args.arch](args.scale, **overrides)
 
 
+def _degradation(args: argparse.Namespace):
+    from common.degradation_config import DegradationConfig, load_degradation_config
+
+    if args.degradation == "bicubic":
+        if args.degradation_config:
+            raise UserError("--degradation-config needs --degradation realistic")
+        return None
+    return load_degradation_config(args.degradation_config) if args.degradation_config else DegradationConfig()
+
+
 def run_train(args: argparse.Namespace) -> int:
     from common.train_loop import TrainingInterrupted
     from superres.train import SRTrainConfig, gan_recipe, train_sr
 
-    common = dict(model=_model_config(args), hr_size=args.hr_size, pixel_loss=args.pixel_loss, vgg_weights=args.vgg_weights, val=args.val)
+    common = dict(model=_model_config(args), hr_size=args.hr_size, pixel_loss=args.pixel_loss, vgg_weights=args.vgg_weights, val=args.val,
+                  degradation=_degradation(args))
     if args.stage == "gan":
         if not args.init:
             raise UserError("--stage gan needs --init RUN (a pretrained generator)")

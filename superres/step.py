@@ -8,7 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from common.degradation_config import DegradationConfig
+from common.degradations import degrade
 from common.gan_losses import GANLoss
+from common.train_loop import step_sample_ids
 from common.resize import imresize
 from common.weights import save_weights
 from common.config import config_to_dict
@@ -23,6 +26,17 @@ def make_lr(hr: torch.Tensor, scale: int) -> torch.Tensor:
     hr_float = hr.to(torch.float32) / 255.0
     lr = imresize(hr_float, 1.0 / scale).clamp(0, 1)
     return (lr * 255).round() / 255, hr_float
+
+
+FIXED_SAMPLE_ID = 10**12  # ids of the fixed sample crops, far beyond any training id (as the dataset's)
+
+
+def make_pair(hr: torch.Tensor, scale: int, degradation: DegradationConfig | None, sample_ids: list[int], seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """HR uint8 (B, 3, S, S) -> (LR, target) floats in [0, 1]: bicubic when ``degradation`` is None, else the
+    second-order real-world model seeded by the sample ids."""
+    if degradation is None:
+        return make_lr(hr, scale)
+    return degrade(hr.to(torch.float32) / 255.0, scale, degradation, sample_ids, seed)
 
 
 def pixel_loss(kind: str, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -44,6 +58,8 @@ class SRStep:
         discriminator, optimizer_d, scheduler_d, perceptual, perceptual_weight, gan_loss, adversarial_weight:
             only for the ``gan`` stage (None in pretrain).
         eval_pairs: validation pairs (may be empty).
+        degradation: real-world degradation settings; None trains on MATLAB-bicubic LR.
+        seed: run seed (with the sample ids, it decides every degradation).
     """
 
     def __init__(
@@ -63,6 +79,8 @@ class SRStep:
         adversarial_weight: float = 5e-3,
         eval_pairs: list[EvalImage] | None = None,
         extra_export_metadata: dict[str, Any] | None = None,
+        degradation: DegradationConfig | None = None,
+        seed: int = 0,
     ):
         self.scale = scale
         self.pixel_loss_kind, self.pixel_weight = pixel_loss_kind, pixel_weight
@@ -79,9 +97,10 @@ class SRStep:
         self.gan_loss, self.adversarial_weight = GANLoss(gan_loss), adversarial_weight
         self.eval_pairs = eval_pairs or []
         self.extra_export_metadata = extra_export_metadata or {}
+        self.degradation, self.seed = degradation, seed
 
     def run(self, batch: torch.Tensor, step: int, autocast: Any) -> dict[str, float]:
-        lr, hr = make_lr(batch, self.scale)
+        lr, hr = make_pair(batch, self.scale, self.degradation, step_sample_ids(step, len(batch)), self.seed)
         generator = self.wrapped["generator"]
         logs: dict[str, float] = {}
 
@@ -130,12 +149,13 @@ class SRStep:
 
     def sample_grid(self, generator: nn.Module, fixed_batch: torch.Tensor) -> torch.Tensor:
         """Rows of [bicubic | model | HR] for the fixed HR crops."""
-        lr, hr = make_lr(fixed_batch, self.scale)
+        ids = [FIXED_SAMPLE_ID + i for i in range(len(fixed_batch))]
+        lr, hr = make_pair(fixed_batch, self.scale, self.degradation, ids, self.seed)
         was_training = generator.training
         generator.eval()
         sr = generator(lr).clamp(0, 1)
         generator.train(was_training)
-        bicubic = imresize(lr, float(self.scale)).clamp(0, 1)
+        bicubic = imresize(lr, float(self.scale)).clamp(0, 1).to(sr)
         rows = [torch.cat([b, s, h], dim=-1) for b, s, h in zip(bicubic, sr, hr)]
         return torch.cat(rows, dim=-2)
 

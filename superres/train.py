@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from common.config import config_to_dict
+from common.degradation_config import DegradationConfig
 from common.discriminators import SRGANDiscriminator, SRGANDiscriminatorConfig
 from common.errors import UserError
 from common.perceptual import PerceptualLoss
@@ -16,7 +18,7 @@ from superres.data import SRTrainDataset, load_eval_set
 from superres.architectures import SRConfig, build_sr_model
 from superres.models import SRResNetConfig
 from superres.pretrained import load_sr_model
-from superres.step import SRStep
+from superres.step import FIXED_SAMPLE_ID, SRStep
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class SRTrainConfig:
         perceptual_weight / vgg_weights / perceptual_layer: VGG19 content loss (gan stage).
         gan_loss / adversarial_weight: adversarial loss kind and weight (gan stage).
         val: optional validation folder (Y-PSNR/SSIM logged).
+        degradation: None trains on MATLAB-bicubic LR (the protocol); a :class:`DegradationConfig` trains on
+            real-world degradations (blur, resizing, noise, JPEG), saved with the model.
     """
 
     data: str
@@ -54,6 +58,7 @@ class SRTrainConfig:
     gan_loss: str = "relativistic"
     adversarial_weight: float = 5e-3
     val: str | None = None
+    degradation: DegradationConfig | None = None
 
 
 def gan_recipe(data: str, init: str, **overrides: Any) -> SRTrainConfig:
@@ -106,9 +111,13 @@ def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.
             perceptual_weight=config.perceptual_weight, gan_loss=config.gan_loss, adversarial_weight=config.adversarial_weight,
         )
     eval_pairs = load_eval_set(config.val, config.model.scale) if config.val else []
+    metadata: dict[str, Any] = {"stage": config.stage, "degradation": "bicubic"}
+    if config.degradation is not None:
+        metadata.update(degradation="realistic", degradation_settings=config_to_dict(config.degradation))
     step = SRStep(
         generator, config.model.scale, optimizer_g, _scheduler(optimizer_g, config.schedule, loop_config.max_steps),
-        config.pixel_loss, config.pixel_weight, eval_pairs=eval_pairs, extra_export_metadata={"stage": config.stage}, **kwargs,
+        config.pixel_loss, config.pixel_weight, eval_pairs=eval_pairs, extra_export_metadata=metadata,
+        degradation=config.degradation, seed=loop_config.seed, **kwargs,
     )
     return step, config
 
@@ -125,5 +134,5 @@ def train_sr(config: SRTrainConfig, loop_config: LoopConfig, run_dir: str | Path
     dataset = SRTrainDataset(config.data, config.hr_size, loop_config.seed)
     step, config = build_sr_step(config, loop_config, device)
     # Fixed sample batch: the same four crops every time (ids far beyond any training id).
-    fixed = torch.stack([dataset[10**12 + i] for i in range(min(4, len(dataset)))])
+    fixed = torch.stack([dataset[FIXED_SAMPLE_ID + i] for i in range(min(4, len(dataset)))])
     return fit(step, dataset, run_dir, loop_config, config, fixed_batch=fixed, resume=resume, device=device)
