@@ -25,7 +25,7 @@ def main() -> None:
     from export.onnx_upscaler import OnnxUpscaler
     from superres.pretrained import load_sr_model
     from superres.upscaler import Upscaler
-    from superres.weights import default_int8_path
+    from superres.weights import int8_path
 
     model, _ = load_sr_model("default")
     pixels = np.random.default_rng(0).integers(0, 256, (args.size, args.size, 3), dtype=np.uint8)
@@ -35,7 +35,7 @@ def main() -> None:
     with torch.inference_mode():
         rows["plain eager fp32 (model(x), whole image)"] = best_time(lambda: model(x), args.repeats)
     rows["fp32 torch Upscaler (--precision fp32, tile 256)"] = best_time(lambda: Upscaler(model, device="cpu").upscale_array(pixels), args.repeats)
-    int8 = OnnxUpscaler(default_int8_path(), device="cpu")
+    int8 = OnnxUpscaler(int8_path("default"), device="cpu")
     rows["shipped int8 OnnxUpscaler (the CPU default, tile 256)"] = best_time(lambda: int8.upscale_array(pixels), args.repeats)
     peak = matmul_gflops(args.repeats)
     eager = rows["plain eager fp32 (model(x), whole image)"]

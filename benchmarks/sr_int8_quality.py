@@ -17,7 +17,8 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "sr"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="default")
+    parser.add_argument("--model", default="default", help="default | clean | any model superres eval takes")
+    parser.add_argument("--degraded", action="store_true", help="evaluate on the seeded real-world recipe (superres eval --degraded)")
     parser.add_argument("--calib", default=str(SHARED / "train" / "BSDS400"))
     args = parser.parse_args()
 
@@ -36,15 +37,15 @@ def main() -> None:
             "onnxruntime fp32": Upscaler.from_onnx(Path(tmp) / "fp32.onnx", device="cpu", tile=0),
             "onnxruntime int8": Upscaler.from_onnx(Path(tmp) / "int8.onnx", device="cpu", tile=0),
         }
-        if args.model == "default":
+        if args.model in ("default", "clean"):
             from export.onnx_upscaler import OnnxUpscaler
-            from superres.pretrained import default_int8_path
+            from superres.weights import int8_path
 
-            engines["shipped int8 (CPU default of superres upscale)"] = OnnxUpscaler(default_int8_path(), device="cpu", tile=0)
+            engines["shipped int8 (CPU default of superres upscale)"] = OnnxUpscaler(int8_path(args.model), device="cpu", tile=0)
         print("| set | engine | Y-PSNR | SSIM | vs PyTorch |")
         print("|---|---|---|---|---|")
         for name in ("Set5", "Set14"):
-            pairs = load_eval_set(SHARED / name, model.config.scale)
+            pairs = load_eval_set(SHARED / name, model.config.scale, args.degraded)
             base = None
             for engine_name, engine in engines.items():
                 if hasattr(engine, "upscale_array"):

@@ -2,9 +2,10 @@
 
     python benchmarks/sr_throughput.py [--size 128] [--repeats 5] [--json out.json]
 
-For the embedded default model and the paper SRResNet (random weights: speed does not depend on them):
-plain eager NCHW fp32 PyTorch, the shipped `Upscaler` path (channels_last), TorchScript frozen +
-optimize_for_inference, onnxruntime fp32 and int8, and MATLAB bicubic. Also a 2048^2 fp32 matmul, the
+For the embedded models (``default``: real-world, ``clean``: bicubic-trained, the previous default) and the
+paper SRResNet (random weights: speed does not depend on them): plain eager NCHW fp32 PyTorch, the shipped
+`Upscaler` path (channels_last), TorchScript frozen + optimize_for_inference, onnxruntime fp32 and int8, the
+shipped int8 file that ``superres upscale`` runs on a CPU, and MATLAB bicubic. Also a 2048^2 fp32 matmul, the
 practical compute limit of the machine, and the GFLOP/s each path achieves. Ratios are within one run.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from benchmarks.timing import best_time, matmul_gflops  # noqa: E402
 from common.resize import imresize  # noqa: E402
 from superres.models import SRResNet, srresnet_paper_config  # noqa: E402
 from superres.pretrained import load_sr_model  # noqa: E402
+from superres.weights import int8_path  # noqa: E402
 
 
 def conv_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
@@ -42,7 +44,7 @@ def conv_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
     return total
 
 
-def bench_model(name: str, model: torch.nn.Module, size: int, repeats: int, calib_dir: str | None) -> list[dict]:
+def bench_model(name: str, model: torch.nn.Module, size: int, repeats: int, calib_dir: str | None, shipped_int8: Path | None = None) -> list[dict]:
     from common.config import config_to_dict
     from common.weights import save_weights
     from export.runtime import OnnxSession
@@ -76,6 +78,9 @@ def bench_model(name: str, model: torch.nn.Module, size: int, repeats: int, cali
             export_sr_model(str(weights), Path(tmp) / "int8.onnx", int8_calibration=calib_dir)
             quantized = OnnxSession(Path(tmp) / "int8.onnx", device="cpu")
             add("onnxruntime int8", best_time(lambda: quantized.run_array(x.numpy()), repeats))
+    if shipped_int8 is not None:
+        shipped = OnnxSession(shipped_int8, device="cpu")
+        add("shipped int8 file (superres upscale on a CPU)", best_time(lambda: shipped.run_array(x.numpy()), repeats))
     return rows
 
 
@@ -88,9 +93,11 @@ def main() -> None:
     args = parser.parse_args()
     calib = args.calib if Path(args.calib).is_dir() else None
     torch.manual_seed(0)
-    models = [("default (embedded)", load_sr_model("default")[0]), ("paper SRResNet x4", SRResNet(srresnet_paper_config(4)))]
+    models = [("default (real-world)", load_sr_model("default")[0], int8_path("default")),
+              ("clean (previous default)", load_sr_model("clean")[0], int8_path("clean")),
+              ("paper SRResNet x4", SRResNet(srresnet_paper_config(4)), None)]
     peak = matmul_gflops(args.repeats)
-    rows = [row for name, model in models for row in bench_model(name, model, args.size, args.repeats, calib)]
+    rows = [row for name, model, shipped in models for row in bench_model(name, model, args.size, args.repeats, calib, shipped)]
     print(f"threads {torch.get_num_threads()}, input {args.size}x{args.size} -> x4; 2048^2 fp32 matmul: {peak:.1f} GFLOP/s\n")
     print(f"| model | path | s / image | output MP/s | vs eager | conv GFLOP/s (% of matmul) |")
     print("|---|---|---|---|---|---|")

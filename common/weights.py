@@ -110,9 +110,18 @@ def load_model(path: str | os.PathLike, architectures: dict[str, tuple[type, typ
     Raises:
         UserError: missing/unreadable file, another kind of model, or weights that do not fit the config.
     """
+    state, meta = load_weights(path, tuple(architectures))
+    return model_from_state(state, meta, architectures, str(path)), meta
+
+
+def model_from_state(state: dict[str, torch.Tensor], meta: dict[str, Any], architectures: dict[str, tuple[type, type]], origin: str) -> torch.nn.Module:
+    """Build ``meta``'s architecture and load ``state`` (checked first); frozen, in eval mode, on the CPU.
+
+    Raises:
+        UserError: naming ``origin``, when the weights do not fit the config.
+    """
     from common.config import config_from_dict
 
-    state, meta = load_weights(path, tuple(architectures))
     config_class, model_class = architectures[meta["kind"]]
     try:
         config = config_from_dict(config_class, meta["config"])
@@ -120,8 +129,8 @@ def load_model(path: str | os.PathLike, architectures: dict[str, tuple[type, typ
         model = model_class(config)
         model.load_state_dict(state)
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise UserError(f"{path}: weights do not match their config ({str(exc).splitlines()[0]})") from None
-    return model.eval().requires_grad_(False), meta
+        raise UserError(f"{origin}: weights do not match their config ({str(exc).splitlines()[0]})") from None
+    return model.eval().requires_grad_(False)
 
 
 def check_shapes_before_building(model_class: type, config: Any, state: dict[str, torch.Tensor]) -> None:

@@ -5,13 +5,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, add_command, make_parser, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
+from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, bounded, add_command, make_parser, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
 from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import TRAIN_ARCHITECTURES
 ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
 SCALES = (2, 3, 4, 8)
+MODEL_HELP = ("default (real-world photos) | clean (clean, sharp sources; the benchmark tables) | RUN directory | .safetensors"
+              " | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
+DENOISE = bounded(float, 0, 1)
+DENOISE_HELP = "default model only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.5)"
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -89,11 +93,13 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "upscale", "upscale images (files, folders, globs)")
     p.add_argument("inputs", nargs="+", metavar="PATH", help="image files, folders or quoted globs")
     add_output_arguments(p, suffix_help="added to output names (default: _x<scale>)")
-    p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | .onnx | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
+    p.add_argument("--model", default="default", help=MODEL_HELP + " | .onnx")
+    p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
     p.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
-                   help="for the default model: auto runs its shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU")
+                   help="for the embedded models: auto runs their shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU"
+                        " (a --denoise other than 0.5 runs fp32)")
     p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's)")
     add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
                          overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
@@ -104,7 +110,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "eval", "Y-PSNR/SSIM by the SR protocol, model vs bicubic")
     p.add_argument("--data", required=True, help="folder of HR images (e.g. Set5)")
     p.add_argument("--scale", type=int, default=4, choices=SCALES, help="upscaling factor (must be the model's)")
-    p.add_argument("--model", default="default", help="default | RUN directory | .safetensors | released .pth")
+    p.add_argument("--model", default="default", help=MODEL_HELP)
+    p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
+    p.add_argument("--degraded", action="store_true",
+                   help="LR made by the seeded real-world recipe (blur, bicubic, noise, JPEG; docs/degraded_eval.md) instead of clean bicubic")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--json", help="also write the scores to this JSON file")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
@@ -114,12 +123,13 @@ def run_upscale(args: argparse.Namespace) -> int:
     from common.batch_files import output_options_from_args, process_files
     from common.resize_array import resize_to
 
-    model = args.model
-    if model == "default" and _default_runs_int8(args.precision, args.backend, args.device):
-        from superres.weights import default_int8_path
+    from superres.weights import DEFAULT_DENOISE, EMBEDDED_MODELS, int8_path
 
-        model = str(default_int8_path())
-    engine = _make_engine(model, args.backend, args.device, args.tile, args.tile_overlap, args.alpha_upsampler, args.threads, args.arch)
+    model = args.model
+    shipped_blend = model == "clean" or args.denoise in (None, DEFAULT_DENOISE)
+    if model in EMBEDDED_MODELS and shipped_blend and _embedded_runs_int8(args.precision, args.backend, args.device):
+        model, args.denoise = str(int8_path(model)), None
+    engine = _make_engine(model, args.backend, args.device, args.tile, args.tile_overlap, args.alpha_upsampler, args.threads, args.arch, args.denoise)
     outscale = args.outscale
     suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
     options = output_options_from_args(args, suffix, marker="gansuite superres upscale", output_suffixes=r"_x\d+(?:\.\d+)?")
@@ -134,8 +144,8 @@ def run_upscale(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _default_runs_int8(precision: str, backend: str, device: str) -> bool:
-    """The shipped int8 ONNX of the default model serves a CPU; a GPU (asked for, or present with --device auto)
+def _embedded_runs_int8(precision: str, backend: str, device: str) -> bool:
+    """The shipped int8 ONNX of an embedded model serves a CPU; a GPU (asked for, or present with --device auto)
     keeps the fp32 torch path. Decided without importing torch, so the CPU path starts fast."""
     from pathlib import Path
 
@@ -147,8 +157,11 @@ def _default_runs_int8(precision: str, backend: str, device: str) -> bool:
     return not gpu
 
 
-def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0, arch: str = "auto"):
+def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0, arch: str = "auto",
+                 denoise: float | None = None):
     is_onnx = str(model).endswith(".onnx")
+    if is_onnx and denoise is not None:
+        raise UserError(f"{model}: --denoise blends the embedded default model; an ONNX file has fixed weights")
     if backend == "torch" and is_onnx:
         raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
     if backend == "onnx" and not is_onnx:
@@ -161,7 +174,7 @@ def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int
     from superres.upscaler import Upscaler
 
     limit_cpu_threads(threads)
-    return Upscaler.from_pretrained(model, arch, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
+    return Upscaler.from_pretrained(model, arch, denoise=denoise, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -175,13 +188,14 @@ def run_eval(args: argparse.Namespace) -> int:
     from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
     from superres.pretrained import load_sr_model
 
-    model, meta = load_sr_model(args.model, args.arch)
+    model, meta = load_sr_model(args.model, args.arch, args.denoise)
     if model.config.scale != args.scale:
         raise UserError(f"{args.model}: this is a x{model.config.scale} model, but --scale is {args.scale}")
     device = resolve_device(args.device)
-    scores = evaluate(torch_model_upscaler(model.to(device), device), load_eval_set(args.data, args.scale), args.scale)
+    scores = evaluate(torch_model_upscaler(model.to(device), device), load_eval_set(args.data, args.scale, args.degraded), args.scale)
     means = mean_scores(scores)
-    table = Table(title=f"{args.data} x{args.scale}: Y-PSNR (dB) / SSIM, BT.601 Y, border {args.scale}")
+    recipe = "degraded (real-world recipe)" if args.degraded else "bicubic"
+    table = Table(title=f"{args.data} x{args.scale}, {recipe} LR: Y-PSNR (dB) / SSIM, BT.601 Y, border {args.scale}")
     for column in ("image", "model PSNR", "model SSIM", "bicubic PSNR", "bicubic SSIM"):
         table.add_column(column, justify="left" if column == "image" else "right")
     for s in scores:
@@ -193,9 +207,35 @@ def run_eval(args: argparse.Namespace) -> int:
 
         from common.imageio import write_bytes_atomic
 
-        payload = {"data": str(args.data), "scale": args.scale, "model": str(args.model), "mean": means, "images": [asdict(s) for s in scores]}
+        payload = {"data": str(args.data), "scale": args.scale, "model": str(args.model), "denoise": meta.get("denoise"),
+                   "lr": "degraded" if args.degraded else "bicubic", "mean": means, "images": [asdict(s) for s in scores]}
         write_bytes_atomic(args.json, (json.dumps(payload, indent=2) + "\n").encode())
     return 0
+
+
+def _add_degrade(sub: argparse._SubParsersAction) -> None:
+    p = add_command(sub, "degrade", "preview the real-world degradations a --degradation realistic run trains on")
+    p.add_argument("inputs", nargs="+", metavar="PATH", help="image files, folders or quoted globs (HR images)")
+    add_output_arguments(p, suffix_help="added to output names (default: _lr)")
+    p.add_argument("--scale", type=int, default=4, choices=SCALES, help="downscaling factor")
+    p.add_argument("--degradation-config", metavar="FILE", help="JSON file changing the degradation settings")
+    p.add_argument("--seed", type=COUNT, default=0, help="run seed; the i-th image is degraded as sample i of such a run")
+
+
+def run_degrade(args: argparse.Namespace) -> int:
+    import itertools
+
+    from common.batch_files import output_options_from_args, process_files
+    from common.degradation_config import DegradationConfig, load_degradation_config
+    from superres.degrade_preview import degrade_image
+
+    config = load_degradation_config(args.degradation_config) if args.degradation_config else DegradationConfig()
+    if args.ext == "auto":
+        args.ext = "png"  # a JPEG result would add one more compression than the model sees
+    options = output_options_from_args(args, args.suffix if args.suffix is not None else "_lr", "gansuite superres degrade", r"_lr")
+    sample_ids = itertools.count()
+    failures = process_files(lambda pixels: degrade_image(pixels, args.scale, config, next(sample_ids), args.seed), args.inputs, options, "degrade")
+    return 1 if failures else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,12 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval(sub)
     _add_export(sub)
     _add_import(sub)
+    _add_degrade(sub)
     return parser
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "export", "export a generator to a verified ONNX file")
-    p.add_argument("model", help="default | RUN directory | .safetensors | released .pth")
+    p.add_argument("model", help=MODEL_HELP)
+    p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     add_export_arguments(p)
 
@@ -219,7 +261,7 @@ def run_export(args: argparse.Namespace) -> int:
     from superres.onnx import export_sr_model
 
     export_sr_model(args.model, args.output, opset=args.opset, fp16=args.fp16, int8_calibration=args.int8,
-                    overwrite=args.overwrite, verify_image=args.verify_image, arch=args.arch)
+                    overwrite=args.overwrite, verify_image=args.verify_image, arch=args.arch, denoise=args.denoise)
     return 0
 
 
@@ -241,7 +283,8 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export, "import": run_import}
+COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export, "import": run_import,
+            "degrade": run_degrade}
 
 
 def main(argv: list[str] | None = None) -> int:

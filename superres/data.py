@@ -18,6 +18,7 @@ from common.console import log
 from common.errors import UserError
 from common.imageio import list_images, read_rgb8
 from common.resize import imresize_uint8, modcrop
+from superres.degraded_eval import degrade_for_evaluation
 
 
 def load_image_folder(folder: str | Path, min_size: int) -> tuple[list[Path], list[np.ndarray]]:
@@ -82,8 +83,9 @@ class EvalImage:
     lr: torch.Tensor
 
 
-def load_eval_set(folder: str | Path, scale: int) -> list[EvalImage]:
-    """Load an SR evaluation folder (e.g. Set5) as protocol pairs.
+def load_eval_set(folder: str | Path, scale: int, degraded: bool = False) -> list[EvalImage]:
+    """Load an SR evaluation folder (e.g. Set5) as protocol pairs; with ``degraded``, the LR images follow the
+    seeded real-world recipe of :mod:`superres.degraded_eval` instead of clean bicubic.
 
     Raises:
         UserError: missing folder or no readable image.
@@ -96,7 +98,8 @@ def load_eval_set(folder: str | Path, scale: int) -> list[EvalImage]:
         hr = modcrop(torch.from_numpy(read_rgb8(path)).permute(2, 0, 1)[None], scale)
         if min(hr.shape[-2:]) < 2 * scale:
             raise UserError(f"{path}: too small for x{scale} evaluation")
-        pairs.append(EvalImage(path.stem, hr, imresize_uint8(hr, 1.0 / scale)))
+        lr = degrade_for_evaluation(hr, scale, path.name) if degraded else imresize_uint8(hr, 1.0 / scale)
+        pairs.append(EvalImage(path.stem, hr, lr))
     if not pairs:
         raise UserError(f"{folder}: no image found")
     return pairs

@@ -15,8 +15,9 @@ from superres.pretrained import load_sr_model
 
 def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18, fp16: bool = False,
                     int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None,
-                    arch: str = "auto") -> VerificationReport:
-    """Export an SR generator (``default``, run directory, .safetensors or a released .pth) to a verified ONNX file.
+                    arch: str = "auto", denoise: float | None = None) -> VerificationReport:
+    """Export an SR generator (``default`` at a ``denoise`` strength, ``clean``, a run directory, .safetensors or a
+    released .pth) to a verified ONNX file.
 
     With ``int8_calibration`` (an image folder) the verified fp32 export is statically quantised to int8.
     """
@@ -27,11 +28,11 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         raise UserError("--fp16 and --int8 are exclusive")
     if output.exists() and not overwrite:
         raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
-    model, meta = load_sr_model(model_spec, arch)
+    model, meta = load_sr_model(model_spec, arch, denoise)
     metadata = build_metadata(
         "superres", meta["kind"], meta["config"], model.config.scale, (0, 1), (0, 1),
         {"receptive_radius": model.receptive_radius, "tile_overlap": model.receptive_radius, "tile_multiple": model.multiple_of,
-         "source": str(model_spec)},
+         "source": str(model_spec), **({"denoise": meta["denoise"]} if "denoise" in meta else {})},
     )
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)
     if not int8_calibration:

@@ -12,15 +12,17 @@ from common.weights import load_model
 from superres.architectures import ARCHITECTURES, SRModel
 from superres.importers import import_sr_checkpoint
 
-from superres.weights import default_int8_path, default_model_path  # noqa: F401  (re-exported)
+from superres.denoise import load_blended_model
+from superres.weights import DEFAULT_DENOISE, clean_model_path, real_world_model_paths
 
 
 def resolve_model_path(spec: str | os.PathLike) -> Path:
-    """``default`` -> the embedded model; a run directory -> its model.safetensors; else the file itself."""
-    if str(spec) == "default":
-        path = default_model_path()
+    """``clean`` -> the embedded clean model; a run directory -> its model.safetensors; else the file itself
+    (``default`` is two files, see :func:`load_sr_model`)."""
+    if str(spec) == "clean":
+        path = clean_model_path()
         if not path.is_file():
-            raise UserError(f"{path}: the embedded default model is missing from this installation")
+            raise UserError(f"{path}: the embedded clean model is missing from this installation")
         return path
     path = Path(spec)
     if path.is_dir():
@@ -31,16 +33,23 @@ def resolve_model_path(spec: str | os.PathLike) -> Path:
     return path
 
 
-def load_sr_model(spec: str | os.PathLike, arch: str = "auto") -> tuple[SRModel, dict[str, Any]]:
+def load_sr_model(spec: str | os.PathLike, arch: str = "auto", denoise: float | None = None) -> tuple[SRModel, dict[str, Any]]:
     """Build an SR generator from saved weights; returns (model in eval mode on CPU, metadata).
 
     Args:
-        spec: ``default``, a run directory, a gansuite ``.safetensors`` file, or a released ``.pth``.
+        spec: ``default`` (the embedded real-world model), ``clean`` (the embedded bicubic-trained model), a run
+            directory, a gansuite ``.safetensors`` file, or a released ``.pth``.
         arch: for a ``.pth`` only: the architecture when its keys are ambiguous (see ``superres.importers``).
+        denoise: for ``default`` only: 0 keeps the most detail, 1 removes the most noise (default 0.5).
 
     Raises:
-        UserError: missing file, not an SR model, or weights that do not fit the config.
+        UserError: missing file, not an SR model, weights that do not fit the config, or ``denoise`` given for
+            another model.
     """
+    if str(spec) == "default":
+        return load_blended_model(*real_world_model_paths(), DEFAULT_DENOISE if denoise is None else denoise)
+    if denoise is not None:
+        raise UserError(f"--denoise applies to the embedded default model, not to {spec}")
     path = resolve_model_path(spec)
     if is_foreign_checkpoint(path):
         return import_sr_checkpoint(path, arch)

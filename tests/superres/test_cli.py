@@ -141,7 +141,7 @@ def test_default_model_runs_its_int8_export_on_a_cpu_without_torch(tmp_path):
 
     from export.onnx_upscaler import OnnxUpscaler
     from superres.upscaler import Upscaler
-    from superres.weights import default_int8_path
+    from superres.weights import int8_path
 
     root = Path(__file__).resolve().parents[2]
     source = make_image_folder(tmp_path / "in", count=1, size=(30, 26)) / "img00.png"
@@ -150,7 +150,7 @@ def test_default_model_runs_its_int8_export_on_a_cpu_without_torch(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     pixels = read_image(source)
-    np.testing.assert_array_equal(read_image(tmp_path / "int8.png"), OnnxUpscaler(default_int8_path(), device="cpu").upscale_array(pixels))
+    np.testing.assert_array_equal(read_image(tmp_path / "int8.png"), OnnxUpscaler(int8_path("default"), device="cpu").upscale_array(pixels))
     assert main(["upscale", str(source), "-o", str(tmp_path / "fp32.png"), "--device", "cpu", "--precision", "fp32"]) == 0
     fp32 = Upscaler.from_pretrained("default", device="cpu")(pixels)
     np.testing.assert_array_equal(read_image(tmp_path / "fp32.png"), fp32)

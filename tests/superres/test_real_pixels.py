@@ -6,7 +6,8 @@ import torch
 from common.imageio import read_image
 from superres.data import load_eval_set
 from superres.evaluate import bicubic_upscale, evaluate, mean_scores, torch_model_upscaler
-from superres.pretrained import default_model_path, load_sr_model
+from superres.pretrained import load_sr_model
+from superres.weights import clean_model_path, int8_path, real_world_model_paths
 from superres.upscaler import Upscaler
 from tests.conftest import shared_folder
 
@@ -17,9 +18,9 @@ def test_bicubic_x4_on_set5_matches_the_published_figure():
     assert mean_scores(scores)["psnr"] == pytest.approx(28.43, abs=0.05)
 
 
-def test_default_model_beats_its_target_on_set5():
+def test_clean_model_beats_its_target_on_set5():
     pairs = load_eval_set(shared_folder("sr", "Set5"), 4)
-    model, meta = load_sr_model("default")
+    model, meta = load_sr_model("clean")
     assert meta["config"]["scale"] == 4
     means = mean_scores(evaluate(torch_model_upscaler(model, torch.device("cpu")), pairs, 4))
     assert means["psnr"] >= 30.4
@@ -28,23 +29,24 @@ def test_default_model_beats_its_target_on_set5():
 
 def test_default_model_tiled_equals_whole_on_a_real_image():
     pixels = read_image(shared_folder("sr", "Set5") / "baby.png")[:200, :180]
-    whole = Upscaler.from_pretrained("default", device="cpu", tile=0)(pixels)
-    tiled = Upscaler.from_pretrained("default", device="cpu", tile=64)(pixels)
+    whole = Upscaler.from_pretrained("default", denoise=0.3, device="cpu", tile=0)(pixels)
+    tiled = Upscaler.from_pretrained("default", denoise=0.3, device="cpu", tile=64)(pixels)
     assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
 
 
-def test_default_model_is_embedded():
-    assert default_model_path().is_file()
-    assert default_model_path().stat().st_size < 8_000_000
+def test_embedded_models_stay_a_few_megabytes():
+    files = [clean_model_path(), *real_world_model_paths(), int8_path("default"), int8_path("clean")]
+    assert all(f.is_file() for f in files)
+    assert sum(f.stat().st_size for f in files) < 8_000_000
 
 
-def test_shipped_int8_default_is_within_005_db_of_fp32_on_set5():
+@pytest.mark.parametrize("name, degraded", [("clean", False), ("default", True)])
+def test_shipped_int8_is_within_005_db_of_fp32_on_set5(name, degraded):
     from export.onnx_upscaler import OnnxUpscaler
-    from superres.weights import default_int8_path
 
-    pairs = load_eval_set(shared_folder("sr", "Set5"), 4)
-    model, _ = load_sr_model("default")
+    pairs = load_eval_set(shared_folder("sr", "Set5"), 4, degraded)
+    model, _ = load_sr_model(name)
     fp32 = mean_scores(evaluate(torch_model_upscaler(model, torch.device("cpu")), pairs, 4))["psnr"]
-    int8 = OnnxUpscaler(default_int8_path(), device="cpu", tile=0)
+    int8 = OnnxUpscaler(int8_path(name), device="cpu", tile=0)
     run = lambda lr: torch.from_numpy(int8.upscale_array(lr[0].permute(1, 2, 0).numpy())).permute(2, 0, 1)[None]  # noqa: E731
     assert abs(mean_scores(evaluate(run, pairs, 4))["psnr"] - fp32) <= 0.05

@@ -1,0 +1,40 @@
+"""What a real-world model is trained on, for whole images: ``superres degrade`` and its Python equivalent."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from common.degradation_config import DegradationConfig
+from common.degradations import degrade
+from common.errors import UserError
+
+
+def to_rgb8(pixels: np.ndarray) -> np.ndarray:
+    """Any image :func:`common.imageio.read_image` returns -> (H, W, 3) uint8 (grey replicated, alpha dropped,
+    16-bit scaled)."""
+    if pixels.dtype == np.uint16:
+        pixels = (pixels.astype(np.float32) / 257).round().astype(np.uint8)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    if pixels.shape[2] in (2, 4):
+        pixels = pixels[:, :, :-1]
+    return np.ascontiguousarray(np.repeat(pixels, 3, axis=2) if pixels.shape[2] == 1 else pixels)
+
+
+def degrade_image(pixels: np.ndarray, scale: int, config: DegradationConfig = DegradationConfig(), sample_id: int = 0, seed: int = 0) -> np.ndarray:
+    """One image through the training degradations, as sample ``sample_id`` of a run seeded ``seed``.
+
+    Args:
+        pixels: (H, W, C) uint8 or uint16 image; cropped to a multiple of ``scale``.
+        scale: downscaling factor.
+
+    Returns:
+        (H // scale, W // scale, 3) uint8 LR image.
+    """
+    rgb = to_rgb8(pixels)
+    height, width = (rgb.shape[0] // scale) * scale, (rgb.shape[1] // scale) * scale
+    if min(height, width) < scale:
+        raise UserError(f"{rgb.shape[1]}x{rgb.shape[0]} is smaller than one x{scale} LR pixel")
+    hr = torch.from_numpy(rgb[:height, :width]).permute(2, 0, 1)[None].to(torch.float32) / 255
+    lr, _ = degrade(hr, scale, config, [sample_id], seed)
+    return (lr[0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
