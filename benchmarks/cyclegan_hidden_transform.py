@@ -45,8 +45,8 @@ def _small(pixels: np.ndarray, short_side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(pixels).resize((round(width * factor), round(height * factor)), Image.Resampling.LANCZOS))
 
 
-def build_domains(root: Path, short_side: int, source: Path = BSDS) -> list[np.ndarray]:
-    """Write root/A and root/B (disjoint halves, B transformed); return the 40 held-out test images."""
+def build_domains(root: Path, short_side: int, source: Path = BSDS, transform=hidden_transform) -> list[np.ndarray]:
+    """Write root/A and root/B (disjoint halves, B through ``transform``); return the 40 held-out test images."""
     from common.imageio import list_images, read_rgb8, write_image
 
     paths = list_images([source])
@@ -59,7 +59,7 @@ def build_domains(root: Path, short_side: int, source: Path = BSDS) -> list[np.n
         if index < 180:
             write_image(root / "A" / f"{path.stem}.png", pixels)
         else:
-            write_image(root / "B" / f"{path.stem}.png", hidden_transform(pixels))
+            write_image(root / "B" / f"{path.stem}.png", transform(pixels))
     return [_small(read_rgb8(path), 128) for path in paths[360:]]
 
 

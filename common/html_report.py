@@ -43,6 +43,7 @@ def write_run_report(run_dir: str | Path, title: str, columns: tuple[str, ...] =
     """
     run_dir = Path(run_dir)
     series: dict[str, list[tuple[int, float]]] = {}
+    warnings: list[tuple[int, str]] = []
     metrics = run_dir / "metrics.jsonl"
     if metrics.exists():
         for line in metrics.read_text().splitlines():
@@ -50,11 +51,16 @@ def write_run_report(run_dir: str | Path, title: str, columns: tuple[str, ...] =
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line cut short by a kill; the loop drops it on resume
+            warnings += [(record.get("step"), str(line)) for line in record.get("warnings", []) if isinstance(record.get("warnings"), list)]
             for key, value in record.items():
                 if key not in ("step", "lr", "it_per_s") and isinstance(value, (int, float)):
                     series.setdefault(key, []).append((record["step"], float(value)))
     samples = sorted((run_dir / "samples").glob("*.png"), reverse=True)
-    body = [f"<h1>{html.escape(title)}</h1>", "<h2>Losses and metrics</h2>", "".join(_curve_svg(k, v) for k, v in series.items())]
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    if warnings:
+        items = "".join(f"<li>step {step}: {html.escape(line)}</li>" for step, line in warnings[-20:])
+        body.append(f'<h2 style="color:#b35c00">Warnings (latest {min(len(warnings), 20)})</h2><ul>{items}</ul>')
+    body += ["<h2>Losses and metrics</h2>", "".join(_curve_svg(k, v) for k, v in series.items())]
     body.append("<h2>Fixed samples (newest first)</h2>")
     for sample in samples:
         body.append(f"<h3>{html.escape(sample.stem)}</h3>" + _labelled_image(f"samples/{html.escape(sample.name)}", columns))

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from common import distributed
 from common.checkpoint import load_checkpoint, save_checkpoint
 from common.config import config_to_dict
-from common.console import log
+from common.console import escape, log
 from common.device import resolve_device
 from common.ema import EMA
 from common.errors import UserError
@@ -76,6 +76,9 @@ class TrainStep(Protocol):
         wrapped: the same modules as the loop wrapped them (DDP when distributed); use these for forwards that
             must synchronise gradients.
         optimizers / schedulers: by name; saved in checkpoints. Schedulers are stepped by the task.
+
+    A step may also define ``warnings(record) -> list[str]``: called with each averaged log record; its lines
+    are printed, kept in ``metrics.jsonl`` and shown at the top of the run report.
     """
 
     nets: dict[str, nn.Module]
@@ -375,10 +378,16 @@ def fit(
                 record["lr"] = next(iter(step_obj.optimizers.values())).param_groups[0]["lr"]
                 record["it_per_s"] = (step - start_step) / elapsed if elapsed > 0 else math.nan
                 running, running_count = {}, 0
+                warnings = step_obj.warnings(record) if hasattr(step_obj, "warnings") else []
+                if warnings:
+                    record["warnings"] = warnings
+                    if main:
+                        for line in warnings:
+                            log(f"[yellow]warning[/] step {step}: {escape(line)}")
                 if main:
                     _append_jsonl(metrics_path, record)
                 last_logs = record
-                progress.report(step, {k: v for k, v in record.items() if k not in ("step", "lr", "it_per_s")})
+                progress.report(step, {k: v for k, v in record.items() if k not in ("step", "lr", "it_per_s", "warnings")})
             if main and fixed_batch is not None and hit(loop_config.sample_every, step):
                 with torch.no_grad():
                     grid = step_obj.sample_grid(exported_generator(), _to_device(fixed_batch, device))

@@ -39,6 +39,10 @@ SMALL = {
 EXPECTED: dict[str, list[str]] = {
     "superres upscale photos/monarch.png": ["photos/monarch_x4.png"],
     "superres upscale photos/ more/*.jpg -o out/ --outscale 2": ["out/==monarch_x2.png,snow_x2.jpg"],
+    "superres upscale --denoise 1 photos/monarch.png": ["monarch_dn.png"],
+    "superres upscale --model clean photos/monarch.png": ["monarch_clean.png"],
+    "superres degrade photos/ -o degraded/": ["degraded/monarch_lr.png"],
+    "superres train --data ../shared/data/sr/train --scale 4 -o runs/x4_real --degradation realistic": ["runs/x4_real/model.safetensors"],
     "superres upscale photo.png --model RealESRGAN_x4plus.pth": ["photo_x4plus.png"],
     "superres import realesr-general-x4v3.pth": ["models/general_x4v3.safetensors", "models/general_x4v3.json"],
     "superres upscale photo.png --model models/general_x4v3.safetensors": ["photo_general.png"],

@@ -7,6 +7,7 @@ import sys
 from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, make_parser, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
+from translate.presets import PRESET_HELP, PRESETS
 
 DEFAULT_TILE_OVERLAP = 64
 
@@ -14,6 +15,8 @@ DEFAULT_TILE_OVERLAP = 64
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "train", "train CycleGAN on two folders of images")
     p.add_argument("--data", default=".", help="root holding the two domain folders (or trainA/trainB)")
+    p.add_argument("--preset", choices=PRESETS, default="default",
+                   help="; ".join(f"{name}: {text}" for name, text in PRESET_HELP.items()) + ". Options given explicitly override it")
     p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"), help="the two domain folder names")
     p.add_argument("-o", "--output", "--out", dest="output", help="run directory (default: runs/<FROM>2<TO>)")
     p.add_argument("--max-steps", type=COUNT, default=0, help="training steps (0: the full schedule, n-epochs + n-epochs-decay)")
@@ -26,15 +29,15 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ndf", type=POSITIVE_INT, default=64, help="discriminator width")
     p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9, help="residual blocks of the generator")
     p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance", help="normalisation layers")
-    p.add_argument("--upsample", choices=("transpose", "resize_conv"), default="transpose", help="resize_conv avoids checkerboard artefacts")
-    p.add_argument("--residual-output", action="store_true", help="generator starts at the identity: tanh(f(x) + atanh(x))")
+    p.add_argument("--upsample", choices=("transpose", "resize_conv"), help="resize_conv avoids checkerboard artefacts (default: the preset's)")
+    p.add_argument("--residual-output", action=argparse.BooleanOptionalAction, help="generator starts at the identity: tanh(f(x) + atanh(x)) (default: the preset's)")
     p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan", help="adversarial loss (wgan applies the gradient penalty)")
     p.add_argument("--lambda-cycle", type=WEIGHT, default=10.0, help="weight of the cycle-consistency L1 loss")
-    p.add_argument("--identity", type=WEIGHT, default=0.0, help="identity loss weight as a fraction of lambda-cycle (reference: 0.5)")
-    p.add_argument("--lr", type=POSITIVE_FLOAT, default=2e-4, help="Adam learning rate of G and D")
+    p.add_argument("--identity", type=WEIGHT, help="identity loss weight as a fraction of lambda-cycle (default: the preset's; reference 0)")
+    p.add_argument("--lr", type=POSITIVE_FLOAT, help="Adam learning rate of G and D (default: the preset's; reference 2e-4)")
     p.add_argument("--n-epochs", type=COUNT, default=100, help="epochs at the initial learning rate")
     p.add_argument("--n-epochs-decay", type=COUNT, default=100, help="epochs of linear decay to 0")
-    p.add_argument("--pool-size", type=COUNT, default=50, help="image pool of earlier fakes shown to D (0: off)")
+    p.add_argument("--pool-size", type=COUNT, help="image pool of earlier fakes shown to D (0: off; default: the preset's, reference 50)")
     p.add_argument("--batch-size", type=POSITIVE_INT, default=1, help="images per step")
     p.add_argument("--ema", type=EMA_DECAY, default=0.0, help="EMA decay of the exported generators (0: off, as the reference)")
     add_loop_arguments(p, workers=2)
@@ -43,19 +46,21 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from common.train_loop import TrainingInterrupted
     from common.discriminators import PatchGANConfig
-    from translate.models import ResnetGeneratorConfig
-    from translate.train import CycleGANConfig, train_cyclegan
+    from translate.presets import cyclegan_preset
+    from translate.train import train_cyclegan
 
     if args.domains[0] == args.domains[1]:
         raise UserError(f"--domains {args.domains[0]} {args.domains[1]}: the two domains must differ")
     if args.n_epochs + args.n_epochs_decay == 0 and args.max_steps == 0:
         raise UserError("--n-epochs and --n-epochs-decay are both 0: give --max-steps or some epochs")
-    config = CycleGANConfig(
-        data=args.data, domains=tuple(args.domains),
-        generator=ResnetGeneratorConfig(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output),
-        discriminator=PatchGANConfig(ndf=args.ndf, norm=args.norm), gan_loss=args.gan_loss, lambda_cycle=args.lambda_cycle,
-        lambda_identity=args.identity, lr=args.lr, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay,
-        load_size=args.load_size, crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess, pool_size=args.pool_size,
+    given = lambda **values: {k: v for k, v in values.items() if v is not None}  # noqa: E731  (unset: the preset's)
+    config = cyclegan_preset(
+        args.preset, args.data,
+        generator=given(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output),
+        domains=tuple(args.domains), discriminator=PatchGANConfig(ndf=args.ndf, norm=args.norm), gan_loss=args.gan_loss,
+        lambda_cycle=args.lambda_cycle, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay, load_size=args.load_size,
+        crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess,
+        **given(lambda_identity=args.identity, lr=args.lr, pool_size=args.pool_size),
     )
     loop = loop_config_from_args(args)
     out = args.output or f"runs/{args.domains[0]}2{args.domains[1]}"

@@ -12,6 +12,7 @@ from common.config import config_to_dict
 from common.gan_losses import GANLoss, gradient_penalty
 from common.weights import save_weights
 from translate.models import MODEL_KIND, ResnetGenerator
+from translate.diagnostics import discriminator_accuracy, input_correlation, mean_change, training_warnings
 from translate.pool import ImagePool
 
 
@@ -68,11 +69,12 @@ class CycleGANStep:
         gp_weight: WGAN-GP penalty weight (used with ``wgan``).
         pool_size: fakes kept per direction (50).
         names: domain names for exported files (``summer``, ``winter``).
+        export_metadata: extra fields for each exported generator's JSON (e.g. the preset).
     """
 
     def __init__(self, generators: CycleGenerators, discriminators: CycleDiscriminators, optimizer_g, optimizer_d, scheduler_g, scheduler_d,
                  gan_loss: str = "lsgan", lambda_cycle: float = 10.0, lambda_identity: float = 0.0, gp_weight: float = 10.0,
-                 pool_size: int = 50, names: tuple[str, str] = ("A", "B")):
+                 pool_size: int = 50, names: tuple[str, str] = ("A", "B"), export_metadata: dict[str, Any] | None = None):
         self.nets: dict[str, nn.Module] = {"generator": generators, "discriminator": discriminators}
         self.wrapped = dict(self.nets)
         self.optimizers = {"generator": optimizer_g, "discriminator": optimizer_d}
@@ -81,6 +83,7 @@ class CycleGANStep:
         self.lambda_cycle, self.lambda_identity, self.gp_weight = lambda_cycle, lambda_identity, gp_weight
         self.pool_a, self.pool_b = ImagePool(pool_size), ImagePool(pool_size)
         self.names = names
+        self.export_metadata = export_metadata or {}
 
     def run(self, batch: dict[str, torch.Tensor], step: int, autocast: Any) -> dict[str, float]:
         real_a, real_b = batch["a"], batch["b"]
@@ -123,7 +126,25 @@ class CycleGANStep:
         self.optimizers["discriminator"].step()
         for scheduler in self.schedulers.values():
             scheduler.step()
-        return {**logs, "d_a": loss_d_a.item(), "d_b": loss_d_b.item()}
+        logs.update(d_a=loss_d_a.item(), d_b=loss_d_b.item())
+        return {**logs, **self._diagnostics(real_a, real_b, out, (real_a_score, fake_a_score, real_b_score, fake_b_score))}
+
+    def _diagnostics(self, real_a: torch.Tensor, real_b: torch.Tensor, out: dict[str, torch.Tensor], scores: tuple[torch.Tensor, ...]) -> dict[str, float]:
+        """How far translations move from their inputs, whether they keep its tones, the raw cycle error and
+        how often D is right; see :mod:`translate.diagnostics`."""
+        a, b = self.names
+        real_a_score, fake_a_score, real_b_score, fake_b_score = scores
+        right_real_a, right_fake_a = discriminator_accuracy(real_a_score, fake_a_score, self.gan_loss.kind)
+        right_real_b, right_fake_b = discriminator_accuracy(real_b_score, fake_b_score, self.gan_loss.kind)
+        return {
+            f"change_{a}2{b}": mean_change(real_a, out["fake_b"]), f"change_{b}2{a}": mean_change(real_b, out["fake_a"]),
+            f"corr_{a}2{b}": input_correlation(real_a, out["fake_b"]), f"corr_{b}2{a}": input_correlation(real_b, out["fake_a"]),
+            "cycle_error": (mean_change(real_a, out["rec_a"]) + mean_change(real_b, out["rec_b"])) / 2,
+            "d_acc_real": (right_real_a + right_real_b) / 2, "d_acc_fake": (right_fake_a + right_fake_b) / 2,
+        }
+
+    def warnings(self, record: dict[str, float]) -> list[str]:
+        return training_warnings(record, self.names)
 
     def extra_state(self) -> dict[str, Any]:
         return {"pool_a": self.pool_a.state_dict(), "pool_b": self.pool_b.state_dict()}
@@ -155,4 +176,4 @@ class CycleGANStep:
         name_a, name_b = self.names
         for direction, module in ((f"{name_a}2{name_b}", generators.a2b), (f"{name_b}2{name_a}", generators.b2a)):
             save_weights(module, run_dir / f"{direction}.safetensors", MODEL_KIND, config_to_dict(module.config),
-                         {"task": "translate", "direction": direction, "domains": [name_a, name_b], "step": step})
+                         {"task": "translate", "direction": direction, "domains": [name_a, name_b], "step": step, **self.export_metadata})

@@ -29,6 +29,7 @@ class CycleGANConfig:
         n_epochs / n_epochs_decay: constant then linear decay (100 + 100).
         load_size / crop_size / flip / preprocess: data preprocessing (286, 256, True, resize_and_crop).
         pool_size: 50.
+        preset: the named recipe these settings started from (see :mod:`translate.presets`); recorded only.
     """
 
     data: str
@@ -48,6 +49,7 @@ class CycleGANConfig:
     flip: bool = True
     preprocess: str = "resize_and_crop"
     pool_size: int = 50
+    preset: str = "reference"
 
 
 def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: torch.device) -> CycleGANStep:
@@ -66,7 +68,7 @@ def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: to
     return CycleGANStep(
         generators, discriminators, optimizer_g, optimizer_d, *schedulers, gan_loss=config.gan_loss,
         lambda_cycle=config.lambda_cycle, lambda_identity=config.lambda_identity, gp_weight=config.gp_weight,
-        pool_size=config.pool_size, names=tuple(config.domains),
+        pool_size=config.pool_size, names=tuple(config.domains), export_metadata={"preset": config.preset},
     )
 
 

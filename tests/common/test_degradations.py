@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from common.blur_kernels import gaussian_family_kernels
-from common.degradation_config import DegradationConfig, load_degradation_config, weak_noise
+from common.degradation_config import DegradationConfig, light, load_degradation_config
 from common.degradations import add_gaussian_noise, add_poisson_noise, blur, degrade, jpeg, resize, sharpen
 from common.errors import UserError
 
@@ -99,9 +99,14 @@ def test_sharpen_targets_increases_edge_contrast():
     assert high_frequency_energy(target) > high_frequency_energy(images)
 
 
-def test_weak_noise_is_lighter():
-    weak = weak_noise()
-    assert weak.first.noise_sigma[1] == 6.0 and weak.second.poisson_scale[1] == 0.5 and weak.first.blur_sigma == (0.2, 3.0)
+def test_light_settings_are_milder_and_match_their_json(tmp_path):
+    from pathlib import Path
+
+    mild, full = light(), DegradationConfig()
+    assert mild.first.noise_sigma[1] < full.first.noise_sigma[1] and mild.first.blur_sigma[1] < full.first.blur_sigma[1]
+    assert mild.second_pass_prob < full.second_pass_prob and mild.first.kernel_probs == full.first.kernel_probs
+    shipped = Path(__file__).resolve().parents[2] / "docs" / "light_degradation.json"
+    assert load_degradation_config(shipped) == mild  # the file the detail model was trained with
 
 
 def test_config_file_partial_settings_and_clear_errors(tmp_path):

@@ -1,0 +1,58 @@
+"""Named CycleGAN recipes: ``default`` (what measures best on unpaired tasks with a known answer) and
+``reference`` (junyanz/pytorch-CycleGAN-and-pix2pix exactly: the dataclass defaults of :class:`CycleGANConfig`).
+
+A preset only fills settings; any option given explicitly (CLI flag or keyword) overrides it. Torch is imported
+only when a config is built, so the command line can list the presets without it.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+from common.errors import UserError
+
+if TYPE_CHECKING:
+    from translate.train import CycleGANConfig
+
+PRESETS = ("default", "reference")
+PRESET_HELP = {
+    "default": "keeps content from the first step and learns the style fast: the generator starts at the identity "
+               "(residual output) and upsamples by resize + conv (no checkerboards)",
+    "reference": "the paper's recipe bit for bit (plain tanh output, transposed convs), for comparing with published results",
+}
+# Settings that differ from the reference, as (generator fields, top-level fields).
+_CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "reference": ({}, {}),
+    "default": ({"residual_output": True, "upsample": "resize_conv"}, {}),
+}
+
+
+def cyclegan_preset(name: str, data: str, generator: dict[str, Any] | None = None, **overrides: Any) -> "CycleGANConfig":
+    """The config of preset ``name`` for ``data``, with explicit ``generator`` fields and top-level ``overrides``.
+
+    Raises:
+        UserError: unknown preset.
+    """
+    from translate.models import ResnetGeneratorConfig
+    from translate.train import CycleGANConfig
+
+    if name not in _CHANGES:
+        raise UserError(f"--preset {name}: expected one of {', '.join(PRESETS)}")
+    generator_changes, changes = _CHANGES[name]
+    generator_config = ResnetGeneratorConfig(**{**generator_changes, **(generator or {})})
+    return CycleGANConfig(data=data, generator=generator_config, preset=name, **{**changes, **overrides})
+
+
+def preset_differences(name: str) -> dict[str, Any]:
+    """What preset ``name`` changes against the reference, flattened (``generator.upsample`` etc.)."""
+    reference = dataclasses.asdict(cyclegan_preset("reference", "."))
+    chosen = dataclasses.asdict(cyclegan_preset(name, "."))
+    flat = {}
+    for key, value in chosen.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items() if reference[key][k] != v})
+        elif key != "preset" and reference[key] != value:
+            flat[key] = value
+    return flat
