@@ -3,7 +3,7 @@
     python benchmarks/real_world_figure.py [--out docs/real_world_crops.png]
 
 Top rows: crops of Set14 images degraded by the evaluation recipe (``superres eval --degraded``) through bicubic |
-clean model | real-world model (default denoise 0.5) | ground truth. Bottom rows: crops of real compressed JPEGs
+clean model | real-world model (default denoise 0.25) | ground truth. Bottom rows: crops of real compressed JPEGs
 from cat2dog's testA (no ground truth) through bicubic | clean | real-world at denoise 0 | at denoise 1.
 All crops are shown at the output size (x4), nearest-neighbour for nothing: every cell is a model output.
 """
@@ -36,7 +36,7 @@ def main() -> None:
 
     engines = {
         "clean": Upscaler.from_pretrained("clean", device="cpu", tile=0),
-        "real 0.5": Upscaler.from_pretrained("default", device="cpu", tile=0),
+        "real default": Upscaler.from_pretrained("default", device="cpu", tile=0),
         "real 0": Upscaler.from_pretrained("default", denoise=0.0, device="cpu", tile=0),
         "real 1": Upscaler.from_pretrained("default", denoise=1.0, device="cpu", tile=0),
     }
@@ -53,14 +53,14 @@ def main() -> None:
         path = SHARED / "sr" / name
         hr = modcrop(torch.from_numpy(read_rgb8(path)).permute(2, 0, 1)[None], 4)
         lr = degrade_for_evaluation(hr, 4, path.name)[0].permute(1, 2, 0).numpy()
-        outputs = [bicubic(lr), engines["clean"](lr), engines["real 0.5"](lr), hr[0].permute(1, 2, 0).numpy()]
+        outputs = [bicubic(lr), engines["clean"](lr), engines["real default"](lr), hr[0].permute(1, 2, 0).numpy()]
         rows.append(np.concatenate([cell(o, top, left) for o in outputs], axis=1))
     for name, top, left in WEB:
         lr = read_rgb8(SHARED / "translate" / "cat2dog" / "testA" / name)
         outputs = [bicubic(lr), engines["clean"](lr), engines["real 0"](lr), engines["real 1"](lr)]
         rows.append(np.concatenate([cell(o, top, left) for o in outputs], axis=1))
     write_image(args.out, np.concatenate(rows, axis=0))
-    print(f"{args.out}: rows 1-2 degraded Set14 (bicubic | clean | real-world 0.5 | ground truth); "
+    print(f"{args.out}: rows 1-2 degraded Set14 (bicubic | clean | real-world default (denoise 0.25) | ground truth); "
           "rows 3-4 web JPEGs (bicubic | clean | real-world denoise 0 | denoise 1)")
 
 

@@ -15,7 +15,7 @@ SCALES = (2, 3, 4, 8)
 MODEL_HELP = ("default (real-world photos) | clean (clean, sharp sources; the benchmark tables) | RUN directory | .safetensors"
               " | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
 DENOISE = bounded(float, 0, 1)
-DENOISE_HELP = "default model only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.5)"
+DENOISE_HELP = "default model only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.25)"
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -99,7 +99,7 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
     p.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
                    help="for the embedded models: auto runs their shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU"
-                        " (a --denoise other than 0.5 runs fp32)")
+                        " (a --denoise other than 0.25 runs fp32)")
     p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's)")
     add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
                          overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")

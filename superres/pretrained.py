@@ -40,7 +40,7 @@ def load_sr_model(spec: str | os.PathLike, arch: str = "auto", denoise: float | 
         spec: ``default`` (the embedded real-world model), ``clean`` (the embedded bicubic-trained model), a run
             directory, a gansuite ``.safetensors`` file, or a released ``.pth``.
         arch: for a ``.pth`` only: the architecture when its keys are ambiguous (see ``superres.importers``).
-        denoise: for ``default`` only: 0 keeps the most detail, 1 removes the most noise (default 0.5).
+        denoise: for ``default`` only: 0 keeps the most detail, 1 removes the most noise (default 0.25).
 
     Raises:
         UserError: missing file, not an SR model, weights that do not fit the config, or ``denoise`` given for

@@ -50,3 +50,12 @@ def test_shipped_int8_is_within_005_db_of_fp32_on_set5(name, degraded):
     int8 = OnnxUpscaler(int8_path(name), device="cpu", tile=0)
     run = lambda lr: torch.from_numpy(int8.upscale_array(lr[0].permute(1, 2, 0).numpy())).permute(2, 0, 1)[None]  # noqa: E731
     assert abs(mean_scores(evaluate(run, pairs, 4))["psnr"] - fp32) <= 0.05
+
+
+def test_real_world_default_beats_bicubic_and_the_clean_model_on_degraded_set5():
+    """Measured 27.13 dB against bicubic 26.37 and the clean model 26.53 (benchmarks/real_world_eval.py)."""
+    pairs = load_eval_set(shared_folder("sr", "Set5"), 4, degraded=True)
+    real = mean_scores(evaluate(torch_model_upscaler(load_sr_model("default")[0], torch.device("cpu")), pairs, 4))
+    clean = mean_scores(evaluate(torch_model_upscaler(load_sr_model("clean")[0], torch.device("cpu")), pairs, 4))
+    assert real["psnr"] >= real["bicubic_psnr"] + 0.6 and real["psnr"] >= clean["psnr"] + 0.4
+    assert real["ssim"] >= clean["ssim"] + 0.03

@@ -13,7 +13,7 @@ from superres.data import load_eval_set
 from superres.degraded_eval import degrade_for_evaluation
 from superres.denoise import interpolate_weights
 from superres.pretrained import load_sr_model
-from superres.weights import real_world_model_paths
+from superres.weights import DEFAULT_DENOISE, real_world_model_paths
 from tests.helpers import make_image_folder
 
 
@@ -33,7 +33,7 @@ def test_default_model_blends_its_two_embedded_weight_sets():
         model, meta = load_sr_model("default", denoise=strength)
         assert meta["denoise"] == strength
         assert all(torch.equal(model.state_dict()[k], expected[k].float()) for k in expected)
-    assert load_sr_model("default")[1]["denoise"] == 0.5
+    assert load_sr_model("default")[1]["denoise"] == DEFAULT_DENOISE == 0.25
     assert any(not torch.equal(detail[k], denoise[k]) for k in detail)
 
 
