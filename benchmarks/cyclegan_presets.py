@@ -43,8 +43,10 @@ def blur(pixels: np.ndarray) -> np.ndarray:
 TASKS = {"grade": hidden_transform, "tone": tone_curve, "blur": blur}
 
 
-def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, workdir: Path, seed: int = 0) -> dict:
-    """Train one preset on one task and score A->B; writes and returns ``result.json``."""
+def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, workdir: Path, seed: int = 0,
+        overrides: dict | None = None, label: str = "") -> dict:
+    """Train one preset (with ``overrides`` of its settings) on one task and score A->B; writes and returns
+    ``result.json`` in ``WORKDIR/<task>_<preset><label>``."""
     from common.discriminators import PatchGANConfig
     from common.train_loop import LoopConfig
     from translate.presets import cyclegan_preset
@@ -52,13 +54,13 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     from translate.translator import Translator
 
     transform = TASKS[task]
-    run_dir = workdir / f"{task}_{preset}"
+    run_dir = workdir / f"{task}_{preset}{label}"
     test_images = build_domains(run_dir / "data", short_side=crop + crop // 4, transform=transform)
     half = max(1, steps // 2 // 180)
     config = cyclegan_preset(
         preset, str(run_dir / "data"), generator={"ngf": ngf, "n_blocks": blocks}, domains=("A", "B"),
         discriminator=PatchGANConfig(ndf=ngf, n_layers=3 if crop >= 64 else 2), load_size=crop, crop_size=crop, preprocess="crop",
-        n_epochs=half, n_epochs_decay=half,
+        n_epochs=half, n_epochs_decay=half, **(overrides or {}),
     )
     loop = LoopConfig(max_steps=steps, batch_size=1, seed=seed, log_every=50, sample_every=500, checkpoint_every=500, ema_decay=0.0)
     start = time.perf_counter()
@@ -69,7 +71,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     nothing_psnr = [psnr(image, transform(image)) for image in test_images]
     last = json.loads((run_dir / "run" / "metrics.jsonl").read_text().splitlines()[-1])
     result = {
-        "task": task, "preset": preset, "steps": steps, "crop": crop, "ngf": ngf, "blocks": blocks, "train_seconds": seconds,
+        "task": task, "preset": preset + label, "overrides": overrides or {}, "steps": steps, "crop": crop, "ngf": ngf, "blocks": blocks, "train_seconds": seconds,
         "a2b_psnr": float(np.mean(model_psnr)), "do_nothing_psnr": float(np.mean(nothing_psnr)),
         "gain_db": float(np.mean(model_psnr) - np.mean(nothing_psnr)),
         "last_log": {k: v for k, v in last.items() if k.startswith(("change_", "corr_", "d_acc", "cycle_error"))},
@@ -99,15 +101,15 @@ def _write_grid(workdir: Path, results: list[dict], grid_path: Path, count: int 
 
     from benchmarks.cyclegan_hidden_transform import BSDS, _small
 
-    presets = sorted({r["preset"] for r in results})
+    tasks = sorted({r["task"] for r in results})
+    presets = sorted(set.intersection(*({r["preset"] for r in results if r["task"] == t} for t in tasks)))  # columns every task has
     rows = []
     for task in sorted({r["task"] for r in results}):
         crop = next(r["crop"] for r in results if r["task"] == task)
-        translators = {p: Translator.from_checkpoint(workdir / f"{task}_{p}" / "run", "A2B", device="cpu")
-                       for p in presets if (workdir / f"{task}_{p}" / "run").is_dir()}
+        translators = {p: Translator.from_checkpoint(workdir / f"{task}_{p}" / "run", "A2B", device="cpu") for p in presets}
         for path in list_images([BSDS])[360:360 + count]:
             image = _small(read_rgb8(path), 2 * crop)[: 2 * crop, : 2 * crop]
-            cells = [image] + [translators[p](image) for p in presets if p in translators] + [TASKS[task](image)]
+            cells = [image] + [translators[p](image) for p in presets] + [TASKS[task](image)]
             rows.append(np.concatenate(cells, axis=1))
     write_image(grid_path, np.concatenate(rows, axis=0))
     print(f"\n{grid_path}: rows {', '.join(sorted({r['task'] for r in results}))} x {count} held-out images; "
@@ -123,6 +125,7 @@ def main() -> None:
     parser.add_argument("--ngf", type=int, default=32)
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--workdir", default="runs/cyclegan_presets")
+    parser.add_argument("--identity", type=float, help="override the presets' identity weight (the run is labelled _id<w>)")
     parser.add_argument("--report", action="store_true", help="only print the table of finished runs and write the grid")
     parser.add_argument("--grid", help="with --report: write the sample grid here (PNG)")
     args = parser.parse_args()
@@ -130,7 +133,9 @@ def main() -> None:
     if not args.report:
         for task in args.tasks:
             for preset in args.presets:
-                result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir)
+                overrides = {} if args.identity is None else {"lambda_identity": args.identity}
+                label = "" if args.identity is None else f"_id{args.identity:g}"
+                result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, overrides=overrides, label=label)
                 print(f"{task} / {preset}: gain {result['gain_db']:+.2f} dB ({result['train_seconds']:.0f} s)", flush=True)
     report(workdir, Path(args.grid) if args.grid else None)
 
