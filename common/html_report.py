@@ -51,7 +51,8 @@ def write_run_report(run_dir: str | Path, title: str, columns: tuple[str, ...] =
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line cut short by a kill; the loop drops it on resume
-            warnings += [(record.get("step"), str(line)) for line in record.get("warnings", []) if isinstance(record.get("warnings"), list)]
+            if isinstance(record.get("warnings"), list):
+                warnings += [(record.get("step"), str(line)) for line in record["warnings"]]
             for key, value in record.items():
                 if key not in ("step", "lr", "it_per_s") and isinstance(value, (int, float)):
                     series.setdefault(key, []).append((record["step"], float(value)))

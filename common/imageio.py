@@ -132,7 +132,12 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
 def read_rgb8(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Read an image as (H, W, 3) uint8 RGB (for training data and metrics): grey is replicated, alpha dropped,
     16-bit is rescaled (not clipped)."""
-    pixels = read_image(path, max_pixels)
+    return as_rgb8(read_image(path, max_pixels))
+
+
+def as_rgb8(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, C) uint8/uint16 as :func:`read_image` returns it -> (H, W, 3) uint8 RGB: grey replicated, alpha
+    dropped, 16-bit rescaled (not clipped)."""
     if pixels.dtype == np.uint16:
         pixels = ((pixels.astype(np.float32) / 257.0).round()).astype(np.uint8)
     channels = pixels.shape[2]

@@ -7,18 +7,7 @@ import torch
 from common.degradation_config import DegradationConfig
 from common.degradations import degrade
 from common.errors import UserError
-
-
-def to_rgb8(pixels: np.ndarray) -> np.ndarray:
-    """Any image :func:`common.imageio.read_image` returns -> (H, W, 3) uint8 (grey replicated, alpha dropped,
-    16-bit scaled)."""
-    if pixels.dtype == np.uint16:
-        pixels = (pixels.astype(np.float32) / 257).round().astype(np.uint8)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
-    if pixels.shape[2] in (2, 4):
-        pixels = pixels[:, :, :-1]
-    return np.ascontiguousarray(np.repeat(pixels, 3, axis=2) if pixels.shape[2] == 1 else pixels)
+from common.imageio import as_rgb8
 
 
 def degrade_image(pixels: np.ndarray, scale: int, config: DegradationConfig = DegradationConfig(), sample_id: int = 0, seed: int = 0) -> np.ndarray:
@@ -31,7 +20,7 @@ def degrade_image(pixels: np.ndarray, scale: int, config: DegradationConfig = De
     Returns:
         (H // scale, W // scale, 3) uint8 LR image.
     """
-    rgb = to_rgb8(pixels)
+    rgb = as_rgb8(pixels)
     height, width = (rgb.shape[0] // scale) * scale, (rgb.shape[1] // scale) * scale
     if min(height, width) < scale:
         raise UserError(f"{rgb.shape[1]}x{rgb.shape[0]} is smaller than one x{scale} LR pixel")

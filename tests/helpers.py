@@ -1,7 +1,9 @@
 """Small generated data for tests that must run without shared/."""
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -22,3 +24,25 @@ def make_image_folder(folder: Path, count: int = 6, size: tuple[int, int] = (48,
         pixels = (np.clip(np.stack(channels, axis=2), 0, 1) * 255).round().astype(np.uint8)
         write_image(folder / f"img{index:02d}.png", pixels)
     return folder
+
+
+def train_interrupted_then_resumed(monkeypatch, step_class: type, stop_after: int, train: Callable[[bool], object]) -> None:
+    """``train(False)`` with SIGINT raised right after step ``stop_after`` of ``step_class.run`` (the loop saves a
+    checkpoint and raises TrainingInterrupted), then ``train(True)`` with the step unpatched (the resume)."""
+    import pytest
+
+    from common.train_loop import TrainingInterrupted
+
+    original = step_class.run
+
+    def interrupting(self, batch, index, autocast):
+        logs = original(self, batch, index, autocast)
+        if index + 1 == stop_after:
+            signal.raise_signal(signal.SIGINT)
+        return logs
+
+    monkeypatch.setattr(step_class, "run", interrupting)
+    with pytest.raises(TrainingInterrupted):
+        train(False)
+    monkeypatch.setattr(step_class, "run", original)
+    train(True)

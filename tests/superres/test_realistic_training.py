@@ -1,19 +1,18 @@
 """Training on real-world degradations: the LR differs from bicubic, the settings are saved with the model, and an
 interrupted run resumes exactly (the degradations depend only on seed and sample ids)."""
 import json
-import signal
 
 import pytest
 import torch
 
 from common.degradation_config import DegradationConfig
-from common.train_loop import LoopConfig, TrainingInterrupted
+from common.train_loop import LoopConfig
 from common.weights import load_weights
 from superres.cli import main
 from superres.models import lr_shuffle_config
 from superres.step import make_lr, make_pair
 from superres.train import SRTrainConfig, train_sr
-from tests.helpers import make_image_folder
+from tests.helpers import make_image_folder, train_interrupted_then_resumed
 
 
 @pytest.fixture
@@ -31,24 +30,12 @@ def test_realistic_pairs_differ_from_bicubic_and_follow_the_ids():
 
 
 def test_interrupted_realistic_run_resumes_exactly(tmp_path, data, monkeypatch):
-    from superres import step as step_module
+    from superres.step import SRStep
 
     config = SRTrainConfig(data=str(data), model=lr_shuffle_config(4, num_blocks=1, channels=8), hr_size=16, degradation=DegradationConfig())
     loop = LoopConfig(max_steps=4, batch_size=2, device="cpu", checkpoint_every=2, log_every=1, sample_every=0, ema_decay=0.9)
     train_sr(config, loop, tmp_path / "straight")
-    original = step_module.SRStep.run
-
-    def interrupting(self, batch, index, autocast):
-        logs = original(self, batch, index, autocast)
-        if index + 1 == 2:
-            signal.raise_signal(signal.SIGINT)
-        return logs
-
-    monkeypatch.setattr(step_module.SRStep, "run", interrupting)
-    with pytest.raises(TrainingInterrupted):
-        train_sr(config, loop, tmp_path / "resumed")
-    monkeypatch.setattr(step_module.SRStep, "run", original)
-    train_sr(config, loop, tmp_path / "resumed", resume=True)
+    train_interrupted_then_resumed(monkeypatch, SRStep, 2, lambda resume: train_sr(config, loop, tmp_path / "resumed", resume=resume))
     a, _ = load_weights(tmp_path / "straight" / "model.safetensors", "srresnet")
     b, _ = load_weights(tmp_path / "resumed" / "model.safetensors", "srresnet")
     assert all(torch.equal(a[k], b[k]) for k in a)

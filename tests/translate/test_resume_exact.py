@@ -14,9 +14,9 @@ import pytest
 import torch
 
 from common.checkpoint import load_checkpoint
-from common.train_loop import LoopConfig, TrainingInterrupted
+from common.train_loop import LoopConfig
 from common.weights import load_weights
-from tests.helpers import make_image_folder
+from tests.helpers import make_image_folder, train_interrupted_then_resumed
 from translate.train import train_cyclegan
 from tests.translate.test_translate import _tiny
 
@@ -41,28 +41,11 @@ def same_generators(run_a: Path, run_b: Path, names=("summer2winter", "winter2su
 
 def straight_then_interrupted_and_resumed(tmp_path, config, loop, monkeypatch, step: int) -> float:
     """Train straight; train again stopped by SIGINT at ``step`` and resumed; the largest weight difference."""
+    from translate.step import CycleGANStep
+
     train_cyclegan(config, loop, tmp_path / "straight")
-    original = interrupt_at(monkeypatch, step)
-    with pytest.raises(TrainingInterrupted):
-        train_cyclegan(config, loop, tmp_path / "resumed")
-    monkeypatch.setattr("translate.step.CycleGANStep.run", original)
-    train_cyclegan(config, loop, tmp_path / "resumed", resume=True)
+    train_interrupted_then_resumed(monkeypatch, CycleGANStep, step, lambda resume: train_cyclegan(config, loop, tmp_path / "resumed", resume=resume))
     return same_generators(tmp_path / "straight", tmp_path / "resumed")
-
-
-def interrupt_at(monkeypatch, step: int):
-    from translate import step as step_module
-
-    original = step_module.CycleGANStep.run
-
-    def interrupting(self, batch, index, autocast):
-        logs = original(self, batch, index, autocast)
-        if index + 1 == step:
-            signal.raise_signal(signal.SIGINT)
-        return logs
-
-    monkeypatch.setattr(step_module.CycleGANStep, "run", interrupting)
-    return original
 
 
 @pytest.mark.parametrize("workers", [0, 2])

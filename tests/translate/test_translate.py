@@ -1,6 +1,5 @@
 """CycleGAN: reference sizes, pool, schedule, data layouts, exact resume (pools included), run CLI."""
 import json
-import signal
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ from common.blocks import count_parameters
 from common.discriminators import PatchGANConfig
 from common.errors import UserError
 from common.imageio import read_image, write_image
-from common.train_loop import LoopConfig, TrainingInterrupted
+from common.train_loop import LoopConfig
 from common.weights import load_weights
 from translate.cli import main
 from translate.data import UnpairedDataset, find_domain_folders
@@ -19,7 +18,7 @@ from translate.pool import ImagePool
 from translate.step import CycleGenerators, linear_decay_factor
 from translate.train import CycleGANConfig, train_cyclegan
 from translate.translator import Translator
-from tests.helpers import make_image_folder
+from tests.helpers import make_image_folder, train_interrupted_then_resumed
 
 
 def test_reference_parameter_counts():
@@ -113,21 +112,9 @@ def test_resume_equals_uninterrupted_with_pools_and_identity(tmp_path, domains, 
     loop = LoopConfig(max_steps=6, batch_size=1, log_every=1, sample_every=3, checkpoint_every=0, validate_every=0, ema_decay=0)
     train_cyclegan(config, loop, tmp_path / "straight")
 
-    from translate import step as step_module
+    from translate.step import CycleGANStep
 
-    original = step_module.CycleGANStep.run
-
-    def interrupting(self, batch, index, autocast):
-        logs = original(self, batch, index, autocast)
-        if index + 1 == 4:
-            signal.raise_signal(signal.SIGINT)
-        return logs
-
-    monkeypatch.setattr(step_module.CycleGANStep, "run", interrupting)
-    with pytest.raises(TrainingInterrupted):
-        train_cyclegan(config, loop, tmp_path / "resumed")
-    monkeypatch.setattr(step_module.CycleGANStep, "run", original)
-    train_cyclegan(config, loop, tmp_path / "resumed", resume=True)
+    train_interrupted_then_resumed(monkeypatch, CycleGANStep, 4, lambda resume: train_cyclegan(config, loop, tmp_path / "resumed", resume=resume))
     for direction in ("summer2winter", "winter2summer"):
         a, _ = load_weights(tmp_path / "straight" / f"{direction}.safetensors", "resnet_generator")
         b, _ = load_weights(tmp_path / "resumed" / f"{direction}.safetensors", "resnet_generator")
