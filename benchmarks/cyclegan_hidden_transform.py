@@ -73,7 +73,7 @@ def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, 
     from translate.translator import Translator
 
     test_images = build_domains(workdir / "data", short_side=crop + crop // 4)
-    half = max(1, steps // 2 // 180)
+    half = max(1, math.ceil(steps / 2 / 180))  # 180 images per domain: the decay ends after the last step
     config = CycleGANConfig(
         data=str(workdir / "data"), domains=("A", "B"),
         generator=ResnetGeneratorConfig(ngf=ngf, n_blocks=blocks, upsample="resize_conv", residual_output=residual_output),

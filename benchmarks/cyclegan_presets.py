@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -56,7 +57,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     transform = TASKS[task]
     run_dir = workdir / f"{task}_{preset}{label}"
     test_images = build_domains(run_dir / "data", short_side=crop + crop // 4, transform=transform)
-    half = max(1, steps // 2 // 180)
+    half = max(1, math.ceil(steps / 2 / 180))  # 180 images per domain: the decay ends after the last step
     config = cyclegan_preset(
         preset, str(run_dir / "data"), generator={"ngf": ngf, "n_blocks": blocks}, domains=("A", "B"),
         discriminator=PatchGANConfig(ndf=ngf, n_layers=3 if crop >= 64 else 2), load_size=crop, crop_size=crop, preprocess="crop",
@@ -116,6 +117,22 @@ def _write_grid(workdir: Path, results: list[dict], grid_path: Path, count: int 
           f"columns input | {' | '.join(presets)} | truth")
 
 
+def _overrides(identity: float | None, settings: list[str]) -> tuple[dict, str]:
+    """Config overrides from ``--identity`` and ``--set FIELD=VALUE`` (values parsed as JSON, else kept as text),
+    and the label that keeps their runs apart."""
+    overrides, label = {}, ""
+    if identity is not None:
+        overrides["lambda_identity"], label = identity, f"_id{identity:g}"
+    for setting in settings:
+        field, _, text = setting.partition("=")
+        try:
+            overrides[field] = json.loads(text)
+        except json.JSONDecodeError:
+            overrides[field] = text
+        label += f"_{field}{text}"
+    return overrides, label
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", choices=sorted(TASKS), default=sorted(TASKS))
@@ -126,6 +143,8 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=6)
     parser.add_argument("--workdir", default="runs/cyclegan_presets")
     parser.add_argument("--identity", type=float, help="override the presets' identity weight (the run is labelled _id<w>)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override a CycleGANConfig field, e.g. --set lr=1e-4 --set pool_size=0 (the run is labelled with it)")
     parser.add_argument("--report", action="store_true", help="only print the table of finished runs and write the grid")
     parser.add_argument("--grid", help="with --report: write the sample grid here (PNG)")
     args = parser.parse_args()
@@ -133,8 +152,7 @@ def main() -> None:
     if not args.report:
         for task in args.tasks:
             for preset in args.presets:
-                overrides = {} if args.identity is None else {"lambda_identity": args.identity}
-                label = "" if args.identity is None else f"_id{args.identity:g}"
+                overrides, label = _overrides(args.identity, args.set)
                 result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, overrides=overrides, label=label)
                 print(f"{task} / {preset}: gain {result['gain_db']:+.2f} dB ({result['train_seconds']:.0f} s)", flush=True)
     report(workdir, Path(args.grid) if args.grid else None)

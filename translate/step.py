@@ -52,9 +52,10 @@ class CycleDiscriminators(nn.Module):
 
 
 def linear_decay_factor(step: int, steps_per_epoch: int, n_epochs: int, n_epochs_decay: int) -> float:
-    """The reference schedule: constant for ``n_epochs``, then linear decay towards 0 over ``n_epochs_decay``."""
+    """The reference schedule: constant for ``n_epochs``, then linear decay towards 0 over ``n_epochs_decay``;
+    0 past the end (the reference formula would turn negative there: gradient ascent)."""
     epoch = step // max(steps_per_epoch, 1)
-    return 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1)
+    return max(0.0, 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1))
 
 
 class CycleGANStep:

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from common.discriminators import PatchGANConfig, PatchGANDiscriminator
+from common.console import log
 from common.errors import UserError
 from common.gan_losses import GAN_KINDS
 from common.train_loop import LoopConfig, fit, prepare_device
@@ -84,8 +85,12 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
     device = prepare_device(loop_config)
     dataset = UnpairedDataset(folders.train_a, folders.train_b, config.load_size, config.crop_size, config.flip, config.preprocess, loop_config.seed)
     steps_per_epoch = max(1, len(dataset) // loop_config.batch_size)
+    schedule_steps = steps_per_epoch * (config.n_epochs + config.n_epochs_decay)
     if loop_config.max_steps <= 0:
-        loop_config = replace(loop_config, max_steps=steps_per_epoch * (config.n_epochs + config.n_epochs_decay))
+        loop_config = replace(loop_config, max_steps=schedule_steps)
+    elif loop_config.max_steps > schedule_steps:
+        log(f"[yellow]warning[/] --max-steps {loop_config.max_steps} runs past the learning-rate schedule "
+            f"({config.n_epochs} + {config.n_epochs_decay} epochs = {schedule_steps} steps); the rate is 0 after that")
     step = build_cyclegan_step(config, steps_per_epoch, device)
     fixed = _fixed_batch(folders, config, loop_config.seed)
     return fit(step, dataset, run_dir, loop_config, config, fixed_batch=fixed, resume=resume, device=device)

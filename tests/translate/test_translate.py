@@ -204,3 +204,19 @@ def test_export_and_onnx_run_match_torch(tmp_path, domains, monkeypatch):
     monkeypatch.setattr(torch, "set_num_threads", lambda n: None)  # keep this process's thread count
     assert main(["run", "--model", str(tmp_path / "m.onnx"), str(tmp_path / "in.png"), "-o", str(tmp_path / "cli.png"), "--threads", "1"]) == 0
     assert np.array_equal(read_image(tmp_path / "cli.png"), onnx_out)
+
+
+def test_schedule_never_turns_negative_past_its_end():
+    # Steps past n_epochs + n_epochs_decay (a --max-steps longer than the schedule) once gave a negative factor:
+    # gradient ascent that wrecked a trained model in a few steps. The rate stays at 0 there instead.
+    past_end = [linear_decay_factor(epoch * 10, 10, 5, 5) for epoch in (10, 11, 50)]
+    assert past_end == [0.0, 0.0, 0.0]
+
+
+def test_training_past_the_schedule_keeps_the_rate_at_zero(tmp_path, domains, capsys):
+    # 3 images, 1 + 1 epochs: the schedule ends after 6 steps; 9 steps once ran the last 3 at a negative rate.
+    loop = LoopConfig(max_steps=9, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
+    train_cyclegan(_tiny(domains), loop, tmp_path / "long")
+    rates = [json.loads(line)["lr"] for line in (tmp_path / "long" / "metrics.jsonl").read_text().splitlines()]
+    assert min(rates) == 0.0 and rates[-1] == 0.0
+    assert "runs past the learning-rate schedule" in capsys.readouterr().err
