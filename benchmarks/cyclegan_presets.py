@@ -18,6 +18,7 @@ import json
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,6 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
         overrides: dict | None = None, label: str = "") -> dict:
     """Train one preset (with ``overrides`` of its settings) on one task and score A->B; writes and returns
     ``result.json`` in ``WORKDIR/<task>_<preset><label>``."""
-    from common.discriminators import PatchGANConfig
     from common.train_loop import LoopConfig
     from translate.presets import cyclegan_preset
     from translate.train import train_cyclegan
@@ -58,11 +58,14 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     run_dir = workdir / f"{task}_{preset}{label}"
     test_images = build_domains(run_dir / "data", short_side=crop + crop // 4, transform=transform)
     half = max(1, math.ceil(steps / 2 / 180))  # 180 images per domain: the decay ends after the last step
+    overrides = dict(overrides or {})
+    generator = {"ngf": ngf, "n_blocks": blocks, **_nested(overrides, "generator")}
+    discriminator = {"ndf": ngf, "n_layers": 3 if crop >= 64 else 2, **_nested(overrides, "discriminator")}
     config = cyclegan_preset(
-        preset, str(run_dir / "data"), generator={"ngf": ngf, "n_blocks": blocks}, domains=("A", "B"),
-        discriminator=PatchGANConfig(ndf=ngf, n_layers=3 if crop >= 64 else 2), load_size=crop, crop_size=crop, preprocess="crop",
-        n_epochs=half, n_epochs_decay=half, **(overrides or {}),
+        preset, str(run_dir / "data"), generator=generator, domains=("A", "B"), load_size=crop, crop_size=crop, preprocess="crop",
+        n_epochs=half, n_epochs_decay=half, **overrides,
     )
+    config = replace(config, discriminator=replace(config.discriminator, **discriminator))
     loop = LoopConfig(max_steps=steps, batch_size=1, seed=seed, log_every=50, sample_every=500, checkpoint_every=500, ema_decay=0.0)
     start = time.perf_counter()
     train_cyclegan(config, loop, run_dir / "run", resume=(run_dir / "run" / "checkpoints" / "last.pt").exists())
@@ -80,6 +83,11 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     }
     (run_dir / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def _nested(overrides: dict, prefix: str) -> dict:
+    """Pop ``prefix.field`` overrides (``--set discriminator.norm=none``) as ``{field: value}``."""
+    return {key.split(".", 1)[1]: overrides.pop(key) for key in [k for k in overrides if k.startswith(prefix + ".")]}
 
 
 def report(workdir: Path, grid_path: Path | None) -> None:

@@ -17,6 +17,7 @@ from common.train_loop import LoopConfig, fit, prepare_device
 from superres.data import SRTrainDataset, load_eval_set
 from superres.architectures import SRConfig, build_sr_model
 from superres.models import SRResNetConfig
+from superres.schedules import cosine_scheduler
 from superres.pretrained import load_sr_model
 from superres.step import FIXED_SAMPLE_ID, SRStep
 
@@ -70,7 +71,7 @@ def gan_recipe(data: str, init: str, **overrides: Any) -> SRTrainConfig:
 
 def _scheduler(optimizer: torch.optim.Optimizer, kind: str, max_steps: int) -> Any:
     if kind == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max_steps, eta_min=optimizer.param_groups[0]["lr"] * 0.01)
+        return cosine_scheduler(optimizer, max_steps)
     if kind == "step":
         return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[max(1, max_steps // 2)], gamma=0.1)
     if kind == "constant":
