@@ -31,6 +31,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance", help="normalisation layers")
     p.add_argument("--upsample", choices=("transpose", "resize_conv"), help="resize_conv avoids checkerboard artefacts (default: the preset's)")
     p.add_argument("--residual-output", action=argparse.BooleanOptionalAction, help="generator starts at the identity: tanh(f(x) + atanh(x)) (default: the preset's)")
+    p.add_argument("--input-skip", action=argparse.BooleanOptionalAction,
+                   help="the generator's last conv also sees the input: colour, tone and sharpness maps are one layer deep (default: the preset's)")
     p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan", help="adversarial loss (wgan applies the gradient penalty)")
     p.add_argument("--lambda-cycle", type=WEIGHT, default=10.0, help="weight of the cycle-consistency L1 loss")
     p.add_argument("--identity", type=WEIGHT, help="identity loss weight as a fraction of lambda-cycle (default: the preset's; reference 0)")
@@ -56,7 +58,8 @@ def run_train(args: argparse.Namespace) -> int:
     given = lambda **values: {k: v for k, v in values.items() if v is not None}  # noqa: E731  (unset: the preset's)
     config = cyclegan_preset(
         args.preset, args.data,
-        generator=given(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output),
+        generator=given(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output,
+                        input_skip=args.input_skip),
         domains=tuple(args.domains), discriminator=PatchGANConfig(ndf=args.ndf, norm=args.norm), gan_loss=args.gan_loss,
         lambda_cycle=args.lambda_cycle, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay, load_size=args.load_size,
         crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess,

@@ -23,6 +23,10 @@ class ResnetGeneratorConfig:
         residual_output: ``tanh(f(x) + atanh(x))`` instead of ``tanh(f(x))``: the generator starts at the
             identity and learns only the change, so content survives from the first step (no extra parameters;
             off in the reference).
+        input_skip: the last conv sees the input beside the features, so maps linear in the input (a colour
+            matrix, a tone slope in ``atanh`` space, a blur or sharpening filter) are one layer deep instead of
+            having to pass instance normalisation, which removes each image's brightness and contrast
+            (``in_channels`` x ``out_channels`` x 49 more weights; off in the reference).
     """
 
     in_channels: int = 3
@@ -32,6 +36,7 @@ class ResnetGeneratorConfig:
     norm: str = "instance"
     upsample: str = "transpose"
     residual_output: bool = False
+    input_skip: bool = False
 
 
 class ResnetGenerator(nn.Module):
@@ -56,12 +61,17 @@ class ResnetGenerator(nn.Module):
             else:
                 layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1), nn.Conv2d(ngf * factor, ngf * factor // 2, 3, bias=bias)]
             layers += [make_norm(norm, ngf * factor // 2), nn.ReLU(True)]
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, config.out_channels, 7), nn.Tanh()]
+        skip = config.in_channels if config.input_skip else 0
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf + skip, config.out_channels, 7), nn.Tanh()]
         self.model = nn.Sequential(*layers)
         init_normal_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.config.input_skip:
+            features = torch.cat([self.model[:-3](x), x], dim=1)
+            change = self.model[-2](self.model[-3](features))  # pad, conv; the tanh comes below
+        else:
+            change = self.model[:-1](x)  # everything but the final tanh
         if not self.config.residual_output:
-            return self.model(x)
-        change = self.model[:-1](x)  # everything but the final tanh
+            return torch.tanh(change)
         return torch.tanh(change + torch.atanh(x.clamp(-0.999, 0.999)))

@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 PRESETS = ("default", "reference")
 PRESET_HELP = {
     "default": "keeps content from the first step and learns the style fast: the generator starts at the identity "
-               "(residual output) and upsamples by resize + conv (no checkerboards)",
+               "(residual output), its last conv also sees the input (colour, tone and sharpness maps are one layer deep) "
+               "and it upsamples by resize + conv (no checkerboards)",
     "reference": "the paper's recipe bit for bit (plain tanh output, transposed convs), for comparing with published results",
 }
 # Settings that differ from the reference, as (generator fields, top-level fields).
 _CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "reference": ({}, {}),
-    "default": ({"residual_output": True, "upsample": "resize_conv"}, {}),
+    "default": ({"residual_output": True, "input_skip": True, "upsample": "resize_conv"}, {}),
 }
 
 

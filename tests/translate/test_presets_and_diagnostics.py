@@ -46,9 +46,9 @@ def test_reference_preset_is_the_papers_recipe_value_for_value(monkeypatch):
 def test_default_preset_and_explicit_overrides(monkeypatch):
     config = configs_from_cli(monkeypatch, [])
     assert config.preset == "default" and config.generator.residual_output and config.generator.upsample == "resize_conv"
-    assert preset_differences("default") == {"generator.residual_output": True, "generator.upsample": "resize_conv"}
-    config = configs_from_cli(monkeypatch, ["--no-residual-output", "--upsample", "transpose", "--identity", "0.5", "--lr", "1e-4"])
-    assert not config.generator.residual_output and config.generator.upsample == "transpose"
+    assert preset_differences("default") == {"generator.residual_output": True, "generator.input_skip": True, "generator.upsample": "resize_conv"}
+    config = configs_from_cli(monkeypatch, ["--no-residual-output", "--no-input-skip", "--upsample", "transpose", "--identity", "0.5", "--lr", "1e-4"])
+    assert not config.generator.residual_output and not config.generator.input_skip and config.generator.upsample == "transpose"
     assert config.lambda_identity == 0.5 and config.lr == 1e-4 and config.preset == "default"
     with pytest.raises(UserError, match="--preset fancy"):
         cyclegan_preset("fancy", ".")

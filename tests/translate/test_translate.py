@@ -25,11 +25,25 @@ def test_reference_parameter_counts():
     assert count_parameters(ResnetGenerator(ResnetGeneratorConfig())) == 11_378_179
     assert count_parameters(ResnetGenerator(ResnetGeneratorConfig(n_blocks=6))) == 7_837_699
     assert count_parameters(ResnetGenerator(ResnetGeneratorConfig(upsample="resize_conv"))) == 11_378_179
+    assert count_parameters(ResnetGenerator(ResnetGeneratorConfig(input_skip=True))) == 11_378_179 + 3 * 3 * 49
 
 
-@pytest.mark.parametrize("upsample", ["transpose", "resize_conv"])
-def test_generator_shape_and_range(upsample, device):
-    model = ResnetGenerator(ResnetGeneratorConfig(ngf=8, n_blocks=1, upsample=upsample)).to(device)
+def test_input_skip_feeds_the_input_to_the_last_conv():
+    # Features silenced, the input's weights a centre tap of 0.5 per channel: a pure tone slope in atanh space.
+    model = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, input_skip=True, residual_output=True))
+    last = model.model[-2]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.zero_()
+        for channel in range(3):
+            last.weight[channel, 4 + channel, 3, 3] = 0.5
+    x = torch.rand(1, 3, 12, 16) * 1.8 - 0.9
+    assert torch.allclose(model(x), torch.tanh(torch.atanh(x) + 0.5 * x), atol=1e-6)
+
+
+@pytest.mark.parametrize("upsample, input_skip", [("transpose", False), ("resize_conv", False), ("resize_conv", True)])
+def test_generator_shape_and_range(upsample, input_skip, device):
+    model = ResnetGenerator(ResnetGeneratorConfig(ngf=8, n_blocks=1, upsample=upsample, input_skip=input_skip)).to(device)
     out = model(torch.rand(2, 3, 20, 28, device=device) * 2 - 1)
     assert out.shape == (2, 3, 20, 28) and out.abs().max() <= 1
 
