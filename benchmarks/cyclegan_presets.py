@@ -1,7 +1,8 @@
 """CycleGAN presets on unpaired tasks whose answer is known: does `translate train` learn the style and keep content?
 
     python benchmarks/cyclegan_presets.py --tasks grade tone blur --presets default reference \\
-        [--steps 2000] [--crop 64] [--ngf 32] [--blocks 6] [--workdir runs/cyclegan_presets]
+        [--steps 2000] [--crop 64] [--ngf 32] [--blocks 6] [--workdir runs/cyclegan_presets] \\
+        [--set generator.input_skip=false --set lr=1e-4 ...]   # variants of a preset, labelled by their settings
     python benchmarks/cyclegan_presets.py --report [--workdir runs/cyclegan_presets]   # table + sample grid
 
 Each task splits BSDS400 into disjoint halves: domain A as it is, domain B through a hidden transform T (so nothing
@@ -58,7 +59,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     run_dir = workdir / f"{task}_{preset}{label}"
     test_images = build_domains(run_dir / "data", short_side=crop + crop // 4, transform=transform)
     half = max(1, math.ceil(steps / 2 / 180))  # 180 images per domain: the decay ends after the last step
-    overrides = dict(overrides or {})
+    requested, overrides = dict(overrides or {}), dict(overrides or {})
     generator = {"ngf": ngf, "n_blocks": blocks, **_nested(overrides, "generator")}
     discriminator = {"ndf": ngf, "n_layers": 3 if crop >= 64 else 2, **_nested(overrides, "discriminator")}
     config = cyclegan_preset(
@@ -75,7 +76,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     nothing_psnr = [psnr(image, transform(image)) for image in test_images]
     last = json.loads((run_dir / "run" / "metrics.jsonl").read_text().splitlines()[-1])
     result = {
-        "task": task, "preset": preset + label, "overrides": overrides or {}, "steps": steps, "crop": crop, "ngf": ngf, "blocks": blocks, "train_seconds": seconds,
+        "task": task, "preset": preset + label, "seed": seed, "overrides": requested, "steps": steps, "crop": crop, "ngf": ngf, "blocks": blocks, "train_seconds": seconds,
         "a2b_psnr": float(np.mean(model_psnr)), "do_nothing_psnr": float(np.mean(nothing_psnr)),
         "gain_db": float(np.mean(model_psnr) - np.mean(nothing_psnr)),
         "last_log": {k: v for k, v in last.items() if k.startswith(("change_", "corr_", "d_acc", "cycle_error"))},
@@ -153,6 +154,7 @@ def main() -> None:
     parser.add_argument("--identity", type=float, help="override the presets' identity weight (the run is labelled _id<w>)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a CycleGANConfig field, e.g. --set lr=1e-4 --set pool_size=0 (the run is labelled with it)")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (runs other than 0 are labelled _seed<n>)")
     parser.add_argument("--report", action="store_true", help="only print the table of finished runs and write the grid")
     parser.add_argument("--grid", help="with --report: write the sample grid here (PNG)")
     args = parser.parse_args()
@@ -161,7 +163,8 @@ def main() -> None:
         for task in args.tasks:
             for preset in args.presets:
                 overrides, label = _overrides(args.identity, args.set)
-                result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, overrides=overrides, label=label)
+                label += f"_seed{args.seed}" if args.seed else ""
+                result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, seed=args.seed, overrides=overrides, label=label)
                 print(f"{task} / {preset}: gain {result['gain_db']:+.2f} dB ({result['train_seconds']:.0f} s)", flush=True)
     report(workdir, Path(args.grid) if args.grid else None)
 
