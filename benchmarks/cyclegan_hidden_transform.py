@@ -63,6 +63,12 @@ def build_domains(root: Path, short_side: int, source: Path = BSDS, transform=hi
     return [_small(read_rgb8(path), 128) for path in paths[360:]]
 
 
+def epochs_per_phase(steps: int, images_per_domain: int = 180) -> int:
+    """Epochs at the constant rate (and as many of decay) for a ``steps``-step run at batch 1: the decay ends
+    after the last step, so no step runs at a rate of 0."""
+    return max(1, math.ceil(steps / 2 / images_per_domain))
+
+
 def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, identity: float = 0.0, seed: int = 0,
                    residual_output: bool = True) -> dict:
     """Train A->B on the hidden-transform domains and score it; returns the figures."""
@@ -73,7 +79,7 @@ def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, 
     from translate.translator import Translator
 
     test_images = build_domains(workdir / "data", short_side=crop + crop // 4)
-    half = max(1, math.ceil(steps / 2 / 180))  # 180 images per domain: the decay ends after the last step
+    half = epochs_per_phase(steps)
     config = CycleGANConfig(
         data=str(workdir / "data"), domains=("A", "B"),
         generator=ResnetGeneratorConfig(ngf=ngf, n_blocks=blocks, upsample="resize_conv", residual_output=residual_output),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from dataclasses import replace
@@ -26,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.cyclegan_hidden_transform import build_domains, hidden_transform, psnr  # noqa: E402
+from benchmarks.cyclegan_hidden_transform import build_domains, epochs_per_phase, hidden_transform, psnr  # noqa: E402
 
 
 def tone_curve(pixels: np.ndarray) -> np.ndarray:
@@ -58,7 +57,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     transform = TASKS[task]
     run_dir = workdir / f"{task}_{preset}{label}"
     test_images = build_domains(run_dir / "data", short_side=crop + crop // 4, transform=transform)
-    half = max(1, math.ceil(steps / 2 / 180))  # 180 images per domain: the decay ends after the last step
+    half = epochs_per_phase(steps)
     requested, overrides = dict(overrides or {}), dict(overrides or {})
     generator = {"ngf": ngf, "n_blocks": blocks, **_nested(overrides, "generator")}
     discriminator = {"ndf": ngf, "n_layers": 3 if crop >= 64 else 2, **_nested(overrides, "discriminator")}
@@ -114,7 +113,7 @@ def _write_grid(workdir: Path, results: list[dict], grid_path: Path, count: int 
     tasks = sorted({r["task"] for r in results})
     presets = sorted(set.intersection(*({r["preset"] for r in results if r["task"] == t} for t in tasks)))  # columns every task has
     rows = []
-    for task in sorted({r["task"] for r in results}):
+    for task in tasks:
         crop = next(r["crop"] for r in results if r["task"] == task)
         translators = {p: Translator.from_checkpoint(workdir / f"{task}_{p}" / "run", "A2B", device="cpu") for p in presets}
         for path in list_images([BSDS])[360:360 + count]:
@@ -122,7 +121,7 @@ def _write_grid(workdir: Path, results: list[dict], grid_path: Path, count: int 
             cells = [image] + [translators[p](image) for p in presets] + [TASKS[task](image)]
             rows.append(np.concatenate(cells, axis=1))
     write_image(grid_path, np.concatenate(rows, axis=0))
-    print(f"\n{grid_path}: rows {', '.join(sorted({r['task'] for r in results}))} x {count} held-out images; "
+    print(f"\n{grid_path}: rows {', '.join(tasks)} x {count} held-out images; "
           f"columns input | {' | '.join(presets)} | truth")
 
 
