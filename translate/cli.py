@@ -28,7 +28,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ngf", type=POSITIVE_INT, default=64, help="generator width (channels of its first layer)")
     p.add_argument("--ndf", type=POSITIVE_INT, default=64, help="discriminator width")
     p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9, help="residual blocks of the generator")
-    p.add_argument("--norm", choices=("instance", "batch", "none"), default="instance", help="normalisation layers")
+    p.add_argument("--norm", choices=("instance", "batch", "none"),
+                   help="normalisation layers of the generators, and of the discriminators unless --d-norm is given (default: the preset's)")
+    p.add_argument("--d-norm", choices=("instance", "batch", "none"), help="normalisation layers of the discriminators (default: the preset's)")
     p.add_argument("--upsample", choices=("transpose", "resize_conv"), help="resize_conv avoids checkerboard artefacts (default: the preset's)")
     p.add_argument("--residual-output", action=argparse.BooleanOptionalAction, help="generator starts at the identity: tanh(f(x) + atanh(x)) (default: the preset's)")
     p.add_argument("--input-skip", action=argparse.BooleanOptionalAction,
@@ -47,7 +49,6 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from common.train_loop import TrainingInterrupted
-    from common.discriminators import PatchGANConfig
     from translate.presets import cyclegan_preset
     from translate.train import train_cyclegan
 
@@ -60,7 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
         args.preset, args.data,
         generator=given(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output,
                         input_skip=args.input_skip),
-        domains=tuple(args.domains), discriminator=PatchGANConfig(ndf=args.ndf, norm=args.norm), gan_loss=args.gan_loss,
+        discriminator=given(ndf=args.ndf, norm=args.d_norm or args.norm), domains=tuple(args.domains), gan_loss=args.gan_loss,
         lambda_cycle=args.lambda_cycle, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay, load_size=args.load_size,
         crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess,
         **given(lambda_identity=args.identity, lr=args.lr, pool_size=args.pool_size),

@@ -20,30 +20,35 @@ PRESETS = ("default", "reference")
 PRESET_HELP = {
     "default": "keeps content from the first step and learns the style fast: the generator starts at the identity "
                "(residual output), its last conv also sees the input (colour, tone and sharpness maps are one layer deep) "
-               "and it upsamples by resize + conv (no checkerboards)",
+               "and it upsamples by resize + conv (no checkerboards); the discriminators have no normalisation layers "
+               "(instance norm rescales every feature map, hiding the global contrast and sharpness a style is made of)",
     "reference": "the paper's recipe bit for bit (plain tanh output, transposed convs), for comparing with published results",
 }
-# Settings that differ from the reference, as (generator fields, top-level fields).
-_CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "reference": ({}, {}),
-    "default": ({"residual_output": True, "input_skip": True, "upsample": "resize_conv"}, {}),
+# Settings that differ from the reference, as (generator fields, discriminator fields, top-level fields).
+_CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    "reference": ({}, {}, {}),
+    "default": ({"residual_output": True, "input_skip": True, "upsample": "resize_conv"}, {"norm": "none"}, {}),
 }
 
 
-def cyclegan_preset(name: str, data: str, generator: dict[str, Any] | None = None, **overrides: Any) -> "CycleGANConfig":
-    """The config of preset ``name`` for ``data``, with explicit ``generator`` fields and top-level ``overrides``.
+def cyclegan_preset(name: str, data: str, generator: dict[str, Any] | None = None, discriminator: dict[str, Any] | None = None,
+                    **overrides: Any) -> "CycleGANConfig":
+    """The config of preset ``name`` for ``data``, with explicit ``generator`` and ``discriminator`` fields and
+    top-level ``overrides``.
 
     Raises:
         UserError: unknown preset.
     """
+    from common.discriminators import PatchGANConfig
     from translate.models import ResnetGeneratorConfig
     from translate.train import CycleGANConfig
 
     if name not in _CHANGES:
         raise UserError(f"--preset {name}: expected one of {', '.join(PRESETS)}")
-    generator_changes, changes = _CHANGES[name]
+    generator_changes, discriminator_changes, changes = _CHANGES[name]
     generator_config = ResnetGeneratorConfig(**{**generator_changes, **(generator or {})})
-    return CycleGANConfig(data=data, generator=generator_config, preset=name, **{**changes, **overrides})
+    discriminator_config = PatchGANConfig(**{**discriminator_changes, **(discriminator or {})})
+    return CycleGANConfig(data=data, generator=generator_config, discriminator=discriminator_config, preset=name, **{**changes, **overrides})
 
 
 def preset_differences(name: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from torch import nn
 from common.config import config_to_dict
 from common.gan_losses import GANLoss, gradient_penalty
 from common.weights import save_weights
+from translate.cycle_loss import cycle_loss
 from translate.models import MODEL_KIND, ResnetGenerator
 from translate.diagnostics import discriminator_accuracy, input_correlation, mean_change, training_warnings
 from translate.pool import ImagePool
@@ -23,7 +24,7 @@ class CycleGenerators(nn.Module):
         super().__init__()
         self.a2b, self.b2a = a2b, b2a
 
-    def forward(self, real_a: torch.Tensor, real_b: torch.Tensor, identity: bool = False) -> dict[str, torch.Tensor]:
+    def forward(self, real_a: torch.Tensor, real_b: torch.Tensor, identity: bool = False, cycle_noise: float = 0.0) -> dict[str, torch.Tensor]:
         if identity and self.a2b.config.norm != "batch":
             # One batch-2 pass per generator instead of two batch-1 passes; exact, since instance norm (or
             # none) treats each image alone. Batch norm would mix the two, so it keeps separate passes.
@@ -34,7 +35,10 @@ class CycleGenerators(nn.Module):
             fake_b, fake_a = self.a2b(real_a), self.b2a(real_b)
             if identity:
                 idt_b, idt_a = self.a2b(real_b), self.b2a(real_a)
-        out = {"fake_b": fake_b, "fake_a": fake_a, "rec_a": self.b2a(fake_b), "rec_b": self.a2b(fake_a)}
+        # Noise on the translation before translating back makes detail hidden in faint patterns unreadable.
+        noisy_b = fake_b + cycle_noise * torch.randn_like(fake_b) if cycle_noise > 0 else fake_b
+        noisy_a = fake_a + cycle_noise * torch.randn_like(fake_a) if cycle_noise > 0 else fake_a
+        out = {"fake_b": fake_b, "fake_a": fake_a, "rec_a": self.b2a(noisy_b), "rec_b": self.a2b(noisy_a)}
         if identity:
             out["idt_b"], out["idt_a"] = idt_b, idt_a
         return out
@@ -75,7 +79,8 @@ class CycleGANStep:
 
     def __init__(self, generators: CycleGenerators, discriminators: CycleDiscriminators, optimizer_g, optimizer_d, scheduler_g, scheduler_d,
                  gan_loss: str = "lsgan", lambda_cycle: float = 10.0, lambda_identity: float = 0.0, gp_weight: float = 10.0,
-                 pool_size: int = 50, names: tuple[str, str] = ("A", "B"), export_metadata: dict[str, Any] | None = None):
+                 pool_size: int = 50, names: tuple[str, str] = ("A", "B"), export_metadata: dict[str, Any] | None = None,
+                 cycle_lowpass: float = 0.0, cycle_noise: float = 0.0):
         self.nets: dict[str, nn.Module] = {"generator": generators, "discriminator": discriminators}
         self.wrapped = dict(self.nets)
         self.optimizers = {"generator": optimizer_g, "discriminator": optimizer_d}
@@ -84,6 +89,7 @@ class CycleGANStep:
         self.lambda_cycle, self.lambda_identity, self.gp_weight = lambda_cycle, lambda_identity, gp_weight
         self.pool_a, self.pool_b = ImagePool(pool_size), ImagePool(pool_size)
         self.names = names
+        self.cycle_lowpass, self.cycle_noise = cycle_lowpass, cycle_noise
         self.export_metadata = export_metadata or {}
 
     def run(self, batch: dict[str, torch.Tensor], step: int, autocast: Any) -> dict[str, float]:
@@ -94,11 +100,11 @@ class CycleGANStep:
         # G phase: D frozen and called unwrapped (no DDP gradient sync for D here).
         discriminators.requires_grad_(False)
         with autocast():
-            out = self.wrapped["generator"](real_a, real_b, identity=use_identity)
+            out = self.wrapped["generator"](real_a, real_b, identity=use_identity, cycle_noise=self.cycle_noise)
             gan_a2b = self.gan_loss.generator(discriminators.d_b(out["fake_b"]).float())
             gan_b2a = self.gan_loss.generator(discriminators.d_a(out["fake_a"]).float())
-            cycle_a = F.l1_loss(out["rec_a"].float(), real_a) * self.lambda_cycle
-            cycle_b = F.l1_loss(out["rec_b"].float(), real_b) * self.lambda_cycle
+            cycle_a = cycle_loss(out["rec_a"].float(), real_a, self.cycle_lowpass) * self.lambda_cycle
+            cycle_b = cycle_loss(out["rec_b"].float(), real_b, self.cycle_lowpass) * self.lambda_cycle
             loss_g = gan_a2b + gan_b2a + cycle_a + cycle_b
             logs = {"g_a2b": gan_a2b.item(), "g_b2a": gan_b2a.item(), "cycle_a": cycle_a.item(), "cycle_b": cycle_b.item()}
             if use_identity:

@@ -50,6 +50,8 @@ class CycleGANConfig:
     flip: bool = True
     preprocess: str = "resize_and_crop"
     pool_size: int = 50
+    cycle_lowpass: float = 0.0
+    cycle_noise: float = 0.0
     preset: str = "reference"
 
 
@@ -70,6 +72,7 @@ def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: to
         generators, discriminators, optimizer_g, optimizer_d, *schedulers, gan_loss=config.gan_loss,
         lambda_cycle=config.lambda_cycle, lambda_identity=config.lambda_identity, gp_weight=config.gp_weight,
         pool_size=config.pool_size, names=tuple(config.domains), export_metadata={"preset": config.preset},
+        cycle_lowpass=config.cycle_lowpass, cycle_noise=config.cycle_noise,
     )
 
 

@@ -41,6 +41,25 @@ def test_input_skip_feeds_the_input_to_the_last_conv():
     assert torch.allclose(model(x), torch.tanh(torch.atanh(x) + 0.5 * x), atol=1e-6)
 
 
+def test_input_skip_gain_starts_the_same_and_learns_that_path_faster():
+    def effective_skip_weights(model: ResnetGenerator) -> torch.Tensor:
+        return model.model[-2].weight[:, 4:].detach() * model.config.input_skip_gain
+
+    x = torch.rand(1, 3, 12, 16) * 1.8 - 0.9
+    models, moves = [], []
+    for gain in (1.0, 10.0):
+        torch.manual_seed(0)
+        model = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, input_skip=True, residual_output=True, input_skip_gain=gain))
+        models.append(model(x).detach())
+        before = effective_skip_weights(model)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        model(x).mean().backward()
+        optimizer.step()
+        moves.append((effective_skip_weights(model) - before).abs().mean())
+    assert torch.allclose(models[0], models[1], atol=1e-6)  # same function at the start
+    assert moves[1] / moves[0] == pytest.approx(10.0, rel=1e-3)
+
+
 @pytest.mark.parametrize("upsample, input_skip", [("transpose", False), ("resize_conv", False), ("resize_conv", True)])
 def test_generator_shape_and_range(upsample, input_skip, device):
     model = ResnetGenerator(ResnetGeneratorConfig(ngf=8, n_blocks=1, upsample=upsample, input_skip=input_skip)).to(device)
