@@ -46,7 +46,7 @@ TASKS = {"grade": hidden_transform, "tone": tone_curve, "blur": blur}
 
 
 def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, workdir: Path, seed: int = 0,
-        overrides: dict | None = None, label: str = "") -> dict:
+        overrides: dict | None = None, label: str = "", ema: float = 0.0) -> dict:
     """Train one preset (with ``overrides`` of its settings) on one task and score A->B; writes and returns
     ``result.json`` in ``WORKDIR/<task>_<preset><label>``."""
     from common.train_loop import LoopConfig
@@ -66,7 +66,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
         n_epochs=half, n_epochs_decay=half, **overrides,
     )
     config = replace(config, discriminator=replace(config.discriminator, **discriminator))
-    loop = LoopConfig(max_steps=steps, batch_size=1, seed=seed, log_every=50, sample_every=500, checkpoint_every=500, ema_decay=0.0)
+    loop = LoopConfig(max_steps=steps, batch_size=1, seed=seed, log_every=50, sample_every=500, checkpoint_every=500, ema_decay=ema)
     start = time.perf_counter()
     train_cyclegan(config, loop, run_dir / "run", resume=(run_dir / "run" / "checkpoints" / "last.pt").exists())
     seconds = time.perf_counter() - start
@@ -75,7 +75,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     nothing_psnr = [psnr(image, transform(image)) for image in test_images]
     last = json.loads((run_dir / "run" / "metrics.jsonl").read_text().splitlines()[-1])
     result = {
-        "task": task, "preset": preset + label, "seed": seed, "overrides": requested, "steps": steps, "crop": crop, "ngf": ngf, "blocks": blocks, "train_seconds": seconds,
+        "task": task, "preset": preset + label, "seed": seed, "ema": ema, "overrides": requested, "steps": steps, "crop": crop, "ngf": ngf, "blocks": blocks, "train_seconds": seconds,
         "a2b_psnr": float(np.mean(model_psnr)), "do_nothing_psnr": float(np.mean(nothing_psnr)),
         "gain_db": float(np.mean(model_psnr) - np.mean(nothing_psnr)),
         "last_log": {k: v for k, v in last.items() if k.startswith(("change_", "corr_", "d_acc", "cycle_error"))},
@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a CycleGANConfig field, e.g. --set lr=1e-4 --set pool_size=0 (the run is labelled with it)")
     parser.add_argument("--seed", type=int, default=0, help="training seed (runs other than 0 are labelled _seed<n>)")
+    parser.add_argument("--ema", type=float, default=0.0, help="EMA decay of the exported generators (runs other than 0 are labelled _ema<d>)")
     parser.add_argument("--report", action="store_true", help="only print the table of finished runs and write the grid")
     parser.add_argument("--grid", help="with --report: write the sample grid here (PNG)")
     args = parser.parse_args()
@@ -162,8 +163,9 @@ def main() -> None:
         for task in args.tasks:
             for preset in args.presets:
                 overrides, label = _overrides(args.identity, args.set)
-                label += f"_seed{args.seed}" if args.seed else ""
-                result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, seed=args.seed, overrides=overrides, label=label)
+                label += (f"_seed{args.seed}" if args.seed else "") + (f"_ema{args.ema:g}" if args.ema else "")
+                result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, seed=args.seed, overrides=overrides, label=label,
+                             ema=args.ema)
                 print(f"{task} / {preset}: gain {result['gain_db']:+.2f} dB ({result['train_seconds']:.0f} s)", flush=True)
     report(workdir, Path(args.grid) if args.grid else None)
 

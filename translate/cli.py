@@ -35,8 +35,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--residual-output", action=argparse.BooleanOptionalAction, help="generator starts at the identity: tanh(f(x) + atanh(x)) (default: the preset's)")
     p.add_argument("--input-skip", action=argparse.BooleanOptionalAction,
                    help="the generator's last conv also sees the input: colour, tone and sharpness maps are one layer deep (default: the preset's)")
+    p.add_argument("--input-skip-gain", type=POSITIVE_FLOAT,
+                   help="the input path of --input-skip learns this many times faster (same start; default: the preset's)")
     p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan", help="adversarial loss (wgan applies the gradient penalty)")
     p.add_argument("--lambda-cycle", type=WEIGHT, default=10.0, help="weight of the cycle-consistency L1 loss")
+    p.add_argument("--cycle-lowpass", type=WEIGHT, metavar="PX",
+                   help="the cycle loss compares Gaussian low-passes of this many px (0: pixel for pixel; default: the preset's, reference 0)")
     p.add_argument("--identity", type=WEIGHT, help="identity loss weight as a fraction of lambda-cycle (default: the preset's; reference 0)")
     p.add_argument("--lr", type=POSITIVE_FLOAT, help="Adam learning rate of G and D (default: the preset's; reference 2e-4)")
     p.add_argument("--n-epochs", type=COUNT, default=100, help="epochs at the initial learning rate")
@@ -60,11 +64,11 @@ def run_train(args: argparse.Namespace) -> int:
     config = cyclegan_preset(
         args.preset, args.data,
         generator=given(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output,
-                        input_skip=args.input_skip),
+                        input_skip=args.input_skip, input_skip_gain=args.input_skip_gain),
         discriminator=given(ndf=args.ndf, norm=args.d_norm or args.norm), domains=tuple(args.domains), gan_loss=args.gan_loss,
         lambda_cycle=args.lambda_cycle, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay, load_size=args.load_size,
         crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess,
-        **given(lambda_identity=args.identity, lr=args.lr, pool_size=args.pool_size),
+        **given(lambda_identity=args.identity, lr=args.lr, pool_size=args.pool_size, cycle_lowpass=args.cycle_lowpass),
     )
     loop = loop_config_from_args(args)
     out = args.output or f"runs/{args.domains[0]}2{args.domains[1]}"

@@ -13,7 +13,8 @@ import torch.nn.functional as F
 
 
 def lowpass(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Gaussian blur with standard deviation ``sigma`` px (kernel +-3 sigma, reflect padding); identity at 0.
+    """Gaussian blur with standard deviation ``sigma`` px (kernel +-3 sigma; reflect padding, or replicate where
+    the image is too small to reflect); identity at 0.
 
     Args:
         images: (N, C, H, W), any range.
@@ -23,7 +24,8 @@ def lowpass(images: torch.Tensor, sigma: float) -> torch.Tensor:
     import kornia
 
     size = 2 * int(3 * sigma + 0.5) + 1
-    return kornia.filters.gaussian_blur2d(images, (size, size), (sigma, sigma), border_type="reflect")
+    border = "reflect" if size // 2 < min(images.shape[-2:]) else "replicate"
+    return kornia.filters.gaussian_blur2d(images, (size, size), (sigma, sigma), border_type=border)
 
 
 def cycle_loss(reconstructed: torch.Tensor, original: torch.Tensor, lowpass_sigma: float = 0.0) -> torch.Tensor:

@@ -19,15 +19,18 @@ if TYPE_CHECKING:
 PRESETS = ("default", "reference")
 PRESET_HELP = {
     "default": "keeps content from the first step and learns the style fast: the generator starts at the identity "
-               "(residual output), its last conv also sees the input (colour, tone and sharpness maps are one layer deep) "
-               "and it upsamples by resize + conv (no checkerboards); the discriminators have no normalisation layers "
-               "(instance norm rescales every feature map, hiding the global contrast and sharpness a style is made of)",
+               "(residual output), its last conv also sees the input through a fast-learning path (colour, tone and "
+               "sharpness maps are one layer deep) and it upsamples by resize + conv (no checkerboards); the "
+               "discriminators have no normalisation layers (instance norm hides the global contrast and sharpness a "
+               "style is made of); the cycle loss compares 2 px low-passes, so a style that removes detail need not "
+               "hide it in the image",
     "reference": "the paper's recipe bit for bit (plain tanh output, transposed convs), for comparing with published results",
 }
 # Settings that differ from the reference, as (generator fields, discriminator fields, top-level fields).
 _CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "reference": ({}, {}, {}),
-    "default": ({"residual_output": True, "input_skip": True, "upsample": "resize_conv"}, {"norm": "none"}, {}),
+    "default": ({"residual_output": True, "input_skip": True, "input_skip_gain": 10.0, "upsample": "resize_conv"}, {"norm": "none"},
+                {"cycle_lowpass": 2.0}),
 }
 
 

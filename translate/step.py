@@ -24,7 +24,7 @@ class CycleGenerators(nn.Module):
         super().__init__()
         self.a2b, self.b2a = a2b, b2a
 
-    def forward(self, real_a: torch.Tensor, real_b: torch.Tensor, identity: bool = False, cycle_noise: float = 0.0) -> dict[str, torch.Tensor]:
+    def forward(self, real_a: torch.Tensor, real_b: torch.Tensor, identity: bool = False) -> dict[str, torch.Tensor]:
         if identity and self.a2b.config.norm != "batch":
             # One batch-2 pass per generator instead of two batch-1 passes; exact, since instance norm (or
             # none) treats each image alone. Batch norm would mix the two, so it keeps separate passes.
@@ -35,10 +35,7 @@ class CycleGenerators(nn.Module):
             fake_b, fake_a = self.a2b(real_a), self.b2a(real_b)
             if identity:
                 idt_b, idt_a = self.a2b(real_b), self.b2a(real_a)
-        # Noise on the translation before translating back makes detail hidden in faint patterns unreadable.
-        noisy_b = fake_b + cycle_noise * torch.randn_like(fake_b) if cycle_noise > 0 else fake_b
-        noisy_a = fake_a + cycle_noise * torch.randn_like(fake_a) if cycle_noise > 0 else fake_a
-        out = {"fake_b": fake_b, "fake_a": fake_a, "rec_a": self.b2a(noisy_b), "rec_b": self.a2b(noisy_a)}
+        out = {"fake_b": fake_b, "fake_a": fake_a, "rec_a": self.b2a(fake_b), "rec_b": self.a2b(fake_a)}
         if identity:
             out["idt_b"], out["idt_a"] = idt_b, idt_a
         return out
@@ -71,6 +68,8 @@ class CycleGANStep:
         gan_loss: ``lsgan`` (reference), ``vanilla``, ``hinge`` or ``wgan`` (with a real gradient penalty).
         lambda_cycle: weight of each cycle loss (10).
         lambda_identity: identity weight as a fraction of lambda_cycle (0.5 when on, 0 = off).
+        cycle_lowpass: compare reconstructions with the originals after a Gaussian low-pass of this many px
+            (0: pixel for pixel, as the reference); see :mod:`translate.cycle_loss`.
         gp_weight: WGAN-GP penalty weight (used with ``wgan``).
         pool_size: fakes kept per direction (50).
         names: domain names for exported files (``summer``, ``winter``).
@@ -80,7 +79,7 @@ class CycleGANStep:
     def __init__(self, generators: CycleGenerators, discriminators: CycleDiscriminators, optimizer_g, optimizer_d, scheduler_g, scheduler_d,
                  gan_loss: str = "lsgan", lambda_cycle: float = 10.0, lambda_identity: float = 0.0, gp_weight: float = 10.0,
                  pool_size: int = 50, names: tuple[str, str] = ("A", "B"), export_metadata: dict[str, Any] | None = None,
-                 cycle_lowpass: float = 0.0, cycle_noise: float = 0.0):
+                 cycle_lowpass: float = 0.0):
         self.nets: dict[str, nn.Module] = {"generator": generators, "discriminator": discriminators}
         self.wrapped = dict(self.nets)
         self.optimizers = {"generator": optimizer_g, "discriminator": optimizer_d}
@@ -89,7 +88,7 @@ class CycleGANStep:
         self.lambda_cycle, self.lambda_identity, self.gp_weight = lambda_cycle, lambda_identity, gp_weight
         self.pool_a, self.pool_b = ImagePool(pool_size), ImagePool(pool_size)
         self.names = names
-        self.cycle_lowpass, self.cycle_noise = cycle_lowpass, cycle_noise
+        self.cycle_lowpass = cycle_lowpass
         self.export_metadata = export_metadata or {}
 
     def run(self, batch: dict[str, torch.Tensor], step: int, autocast: Any) -> dict[str, float]:
@@ -100,7 +99,7 @@ class CycleGANStep:
         # G phase: D frozen and called unwrapped (no DDP gradient sync for D here).
         discriminators.requires_grad_(False)
         with autocast():
-            out = self.wrapped["generator"](real_a, real_b, identity=use_identity, cycle_noise=self.cycle_noise)
+            out = self.wrapped["generator"](real_a, real_b, identity=use_identity)
             gan_a2b = self.gan_loss.generator(discriminators.d_b(out["fake_b"]).float())
             gan_b2a = self.gan_loss.generator(discriminators.d_a(out["fake_a"]).float())
             cycle_a = cycle_loss(out["rec_a"].float(), real_a, self.cycle_lowpass) * self.lambda_cycle

@@ -30,6 +30,7 @@ class CycleGANConfig:
         n_epochs / n_epochs_decay: constant then linear decay (100 + 100).
         load_size / crop_size / flip / preprocess: data preprocessing (286, 256, True, resize_and_crop).
         pool_size: 50.
+        cycle_lowpass: Gaussian low-pass (px) applied to both sides of the cycle loss; 0 (reference): none.
         preset: the named recipe these settings started from (see :mod:`translate.presets`); recorded only.
     """
 
@@ -51,7 +52,6 @@ class CycleGANConfig:
     preprocess: str = "resize_and_crop"
     pool_size: int = 50
     cycle_lowpass: float = 0.0
-    cycle_noise: float = 0.0
     preset: str = "reference"
 
 
@@ -72,7 +72,7 @@ def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: to
         generators, discriminators, optimizer_g, optimizer_d, *schedulers, gan_loss=config.gan_loss,
         lambda_cycle=config.lambda_cycle, lambda_identity=config.lambda_identity, gp_weight=config.gp_weight,
         pool_size=config.pool_size, names=tuple(config.domains), export_metadata={"preset": config.preset},
-        cycle_lowpass=config.cycle_lowpass, cycle_noise=config.cycle_noise,
+        cycle_lowpass=config.cycle_lowpass,
     )
 
 

@@ -209,7 +209,8 @@ def test_torch_free_translate_onnx_path(tmp_path):
     from export.onnx_translator import OnnxTranslator
 
     torch.manual_seed(0)  # the default preset's generator: residual output and input skip in the graph
-    generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, upsample="resize_conv", residual_output=True, input_skip=True))
+    generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, upsample="resize_conv", residual_output=True, input_skip=True,
+                                                     input_skip_gain=10.0))
     save_weights(generator, tmp_path / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
     export_translate_model(tmp_path / "g.safetensors", None, tmp_path / "g.onnx")
     for channels, size, tile in ((3, (37, 29), 0), (4, (50, 70), 32), (1, (5, 3), 0)):

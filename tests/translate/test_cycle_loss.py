@@ -1,10 +1,7 @@
-import pytest
 import torch
 import torch.nn.functional as F
 
 from translate.cycle_loss import cycle_loss, lowpass
-from translate.models import ResnetGenerator, ResnetGeneratorConfig
-from translate.step import CycleGenerators
 
 
 def _photo_like(seed: int = 0) -> torch.Tensor:
@@ -23,6 +20,7 @@ def test_plain_cycle_loss_is_the_reference_l1():
 def test_lowpass_keeps_flat_images_and_the_mean():
     flat = torch.full((1, 3, 32, 32), 0.25)
     assert torch.allclose(lowpass(flat, 2.0), flat, atol=1e-6)
+    assert torch.allclose(lowpass(flat[..., :8, :8], 20.0), flat[..., :8, :8], atol=1e-6)  # kernel larger than the image
     image = _photo_like()
     assert torch.allclose(lowpass(image, 2.0).mean(dim=(2, 3)), image.mean(dim=(2, 3)), atol=0.02)
 
@@ -33,15 +31,3 @@ def test_lowpass_cycle_forgives_lost_detail_but_not_tone_changes():
     tone_changed = image * 0.8  # the same L1 budget spent on a contrast change
     assert cycle_loss(detail_lost, image, 2.0) < 0.35 * cycle_loss(detail_lost, image)
     assert cycle_loss(tone_changed, image, 2.0) > 0.8 * cycle_loss(tone_changed, image)
-
-
-@pytest.mark.parametrize("noise", [0.0, 0.1])
-def test_cycle_noise_reaches_only_the_back_translation(noise):
-    config = ResnetGeneratorConfig(ngf=8, n_blocks=1, residual_output=True)
-    generators = CycleGenerators(ResnetGenerator(config), ResnetGenerator(config))
-    real_a, real_b = _photo_like(0)[:1], _photo_like(1)[:1]
-    torch.manual_seed(0)
-    clean = generators(real_a, real_b)
-    noisy = generators(real_a, real_b, cycle_noise=noise)
-    assert torch.equal(noisy["fake_b"], clean["fake_b"]) and torch.equal(noisy["fake_a"], clean["fake_a"])
-    assert torch.equal(noisy["rec_a"], clean["rec_a"]) == (noise == 0)

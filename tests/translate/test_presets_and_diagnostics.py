@@ -46,10 +46,12 @@ def test_reference_preset_is_the_papers_recipe_value_for_value(monkeypatch):
 def test_default_preset_and_explicit_overrides(monkeypatch):
     config = configs_from_cli(monkeypatch, [])
     assert config.preset == "default" and config.generator.residual_output and config.generator.upsample == "resize_conv"
-    assert preset_differences("default") == {"generator.residual_output": True, "generator.input_skip": True, "generator.upsample": "resize_conv",
-                                             "discriminator.norm": "none"}
-    config = configs_from_cli(monkeypatch, ["--no-residual-output", "--no-input-skip", "--upsample", "transpose", "--identity", "0.5", "--lr", "1e-4"])
+    assert preset_differences("default") == {"generator.residual_output": True, "generator.input_skip": True, "generator.input_skip_gain": 10.0,
+                                             "generator.upsample": "resize_conv", "discriminator.norm": "none", "cycle_lowpass": 2.0}
+    config = configs_from_cli(monkeypatch, ["--no-residual-output", "--no-input-skip", "--upsample", "transpose", "--identity", "0.5", "--lr", "1e-4",
+                                            "--cycle-lowpass", "0", "--input-skip-gain", "3"])
     assert not config.generator.residual_output and not config.generator.input_skip and config.generator.upsample == "transpose"
+    assert config.cycle_lowpass == 0 and config.generator.input_skip_gain == 3
     assert config.lambda_identity == 0.5 and config.lr == 1e-4 and config.preset == "default"
     # --norm sets both networks, as the reference's option does; --d-norm the discriminators alone.
     config = configs_from_cli(monkeypatch, ["--norm", "instance"])
