@@ -46,11 +46,11 @@ TASKS = {"grade": hidden_transform, "tone": tone_curve, "blur": blur}
 
 
 def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, workdir: Path, seed: int = 0,
-        overrides: dict | None = None, label: str = "", ema: float = 0.0) -> dict:
+        overrides: dict | None = None, label: str = "", ema: float | None = None) -> dict:
     """Train one preset (with ``overrides`` of its settings) on one task and score A->B; writes and returns
     ``result.json`` in ``WORKDIR/<task>_<preset><label>``."""
     from common.train_loop import LoopConfig
-    from translate.presets import cyclegan_preset
+    from translate.presets import PRESET_EMA, cyclegan_preset
     from translate.train import train_cyclegan
     from translate.translator import Translator
 
@@ -58,6 +58,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     run_dir = workdir / f"{task}_{preset}{label}"
     test_images = build_domains(run_dir / "data", short_side=crop + crop // 4, transform=transform)
     half = epochs_per_phase(steps)
+    ema = PRESET_EMA[preset] if ema is None else ema
     requested, overrides = dict(overrides or {}), dict(overrides or {})
     generator = {"ngf": ngf, "n_blocks": blocks, **_nested(overrides, "generator")}
     discriminator = {"ndf": ngf, "n_layers": 3 if crop >= 64 else 2, **_nested(overrides, "discriminator")}
@@ -154,7 +155,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a CycleGANConfig field, e.g. --set lr=1e-4 --set pool_size=0 (the run is labelled with it)")
     parser.add_argument("--seed", type=int, default=0, help="training seed (runs other than 0 are labelled _seed<n>)")
-    parser.add_argument("--ema", type=float, default=0.0, help="EMA decay of the exported generators (runs other than 0 are labelled _ema<d>)")
+    parser.add_argument("--ema", type=float, help="EMA decay of the exported generators (default: the preset's; when given, the run is labelled _ema<d>)")
     parser.add_argument("--report", action="store_true", help="only print the table of finished runs and write the grid")
     parser.add_argument("--grid", help="with --report: write the sample grid here (PNG)")
     args = parser.parse_args()
@@ -163,7 +164,7 @@ def main() -> None:
         for task in args.tasks:
             for preset in args.presets:
                 overrides, label = _overrides(args.identity, args.set)
-                label += (f"_seed{args.seed}" if args.seed else "") + (f"_ema{args.ema:g}" if args.ema else "")
+                label += (f"_seed{args.seed}" if args.seed else "") + (f"_ema{args.ema:g}" if args.ema is not None else "")
                 result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, seed=args.seed, overrides=overrides, label=label,
                              ema=args.ema)
                 print(f"{task} / {preset}: gain {result['gain_db']:+.2f} dB ({result['train_seconds']:.0f} s)", flush=True)

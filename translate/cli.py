@@ -7,7 +7,7 @@ import sys
 from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, make_parser, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
 from common.console import log
 from common.errors import UserError
-from translate.presets import PRESET_HELP, PRESETS
+from translate.presets import PRESET_EMA, PRESET_HELP, PRESETS
 
 DEFAULT_TILE_OVERLAP = 64
 
@@ -47,7 +47,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-epochs-decay", type=COUNT, default=100, help="epochs of linear decay to 0")
     p.add_argument("--pool-size", type=COUNT, help="image pool of earlier fakes shown to D (0: off; default: the preset's, reference 50)")
     p.add_argument("--batch-size", type=POSITIVE_INT, default=1, help="images per step")
-    p.add_argument("--ema", type=EMA_DECAY, default=0.0, help="EMA decay of the exported generators (0: off, as the reference)")
+    p.add_argument("--ema", type=EMA_DECAY, help="EMA decay of the exported generators (0: off; default: the preset's, reference 0)")
     add_loop_arguments(p, workers=2)
 
 
@@ -70,6 +70,8 @@ def run_train(args: argparse.Namespace) -> int:
         crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess,
         **given(lambda_identity=args.identity, lr=args.lr, pool_size=args.pool_size, cycle_lowpass=args.cycle_lowpass),
     )
+    if args.ema is None:
+        args.ema = PRESET_EMA[args.preset]
     loop = loop_config_from_args(args)
     out = args.output or f"runs/{args.domains[0]}2{args.domains[1]}"
     try:

@@ -23,7 +23,7 @@ PRESET_HELP = {
                "sharpness maps are one layer deep) and it upsamples by resize + conv (no checkerboards); the "
                "discriminators have no normalisation layers (instance norm hides the global contrast and sharpness a "
                "style is made of); the cycle loss compares 2 px low-passes, so a style that removes detail need not "
-               "hide it in the image",
+               "hide it in the image; the exported generators are an EMA (decay 0.995) of the trained ones",
     "reference": "the paper's recipe bit for bit (plain tanh output, transposed convs), for comparing with published results",
 }
 # Settings that differ from the reference, as (generator fields, discriminator fields, top-level fields).
@@ -32,6 +32,10 @@ _CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "default": ({"residual_output": True, "input_skip": True, "input_skip_gain": 10.0, "upsample": "resize_conv"}, {"norm": "none"},
                 {"cycle_lowpass": 2.0}),
 }
+
+# EMA decay of the exported generators (a training-loop setting, so outside CycleGANConfig): averaging the last
+# few hundred steps' weights smooths the colour drifts that the G/D game swings through.
+PRESET_EMA = {"reference": 0.0, "default": 0.995}
 
 
 def cyclegan_preset(name: str, data: str, generator: dict[str, Any] | None = None, discriminator: dict[str, Any] | None = None,

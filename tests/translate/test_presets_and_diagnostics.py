@@ -22,11 +22,18 @@ def domains(tmp_path):
     return tmp_path / "data"
 
 
-def configs_from_cli(monkeypatch, argv: list[str]) -> CycleGANConfig:
+def configs_from_cli(monkeypatch, argv: list[str], with_loop: bool = False):
     seen = {}
-    monkeypatch.setattr("translate.train.train_cyclegan", lambda config, loop, out, resume=False: seen.setdefault("config", config))
+    monkeypatch.setattr("translate.train.train_cyclegan", lambda config, loop, out, resume=False: seen.update(config=config, loop=loop))
     assert main(["train", "--domains", "summer", "winter", *argv]) == 0
-    return seen["config"]
+    return (seen["config"], seen["loop"]) if with_loop else seen["config"]
+
+
+def test_each_preset_brings_its_ema_and_an_explicit_ema_wins(monkeypatch):
+    assert configs_from_cli(monkeypatch, [], with_loop=True)[1].ema_decay == 0.995
+    assert configs_from_cli(monkeypatch, ["--preset", "reference"], with_loop=True)[1].ema_decay == 0.0
+    assert configs_from_cli(monkeypatch, ["--ema", "0"], with_loop=True)[1].ema_decay == 0.0
+    assert configs_from_cli(monkeypatch, ["--preset", "reference", "--ema", "0.999"], with_loop=True)[1].ema_decay == 0.999
 
 
 def test_reference_preset_is_the_papers_recipe_value_for_value(monkeypatch):
