@@ -106,6 +106,9 @@ def _check_options(config: CycleGANConfig, loop_config: LoopConfig) -> None:
     if config.crop_size < config.discriminator.min_input_size():
         raise UserError(f"--crop-size {config.crop_size}: the {config.discriminator.n_layers}-layer PatchGAN needs at least "
                         f"{config.discriminator.min_input_size()} px")
+    if 4 * config.cycle_lowpass > config.crop_size:
+        raise UserError(f"--cycle-lowpass {config.cycle_lowpass:g}: at most a quarter of --crop-size {config.crop_size} "
+                        "(wider, the cycle loss would compare little more than each image's mean colour)")
     if config.preprocess == "resize_and_crop" and config.crop_size > config.load_size:
         raise UserError(f"--crop-size {config.crop_size}: larger than --load-size {config.load_size}")
     if config.preprocess == "none" and loop_config.batch_size > 1:

@@ -69,6 +69,12 @@ def test_default_preset_and_explicit_overrides(monkeypatch):
         cyclegan_preset("fancy", ".")
 
 
+def test_a_cycle_lowpass_wider_than_the_crop_is_refused(domains, monkeypatch, capsys):
+    monkeypatch.chdir(domains)
+    assert main(["train", "--domains", "summer", "winter", "--crop-size", "24", "--load-size", "24", "--cycle-lowpass", "7"]) == 2
+    assert "--cycle-lowpass 7: at most a quarter of --crop-size 24" in capsys.readouterr().err
+
+
 def test_diagnostics_on_known_cases():
     x = torch.rand(2, 3, 16, 16) * 2 - 1
     assert diagnostics.mean_change(x, x) == 0 and diagnostics.mean_change(x, x + 0.2) == pytest.approx(0.1)
