@@ -3,7 +3,8 @@
     python benchmarks/cyclegan_speed.py [--sizes 128 256] [--iters 4] [--identity 0 0.5] [--compile]
 
 Runs the real training step (both G, both D, pools, LSGAN, Adam) on random data at the reference sizes, with
-the identity loss off (our default) and at 0.5 (the reference's default: 2 more G passes), in eager NCHW, with
+the identity loss off (``--preset reference``) and at 0.5 (the reference code's default; any weight above 0, the
+default preset's 0.1 too, costs the same 2 more G passes), in eager NCHW, with
 channels_last and, with --compile, with both generators under torch.compile (compile time excluded). Each
 figure is the best of ``--iters`` iterations, the least disturbed by other work on a shared machine. The FLOPs
 of one iteration (forward + backward, counted by torch's FlopCounterMode) against a 2048^2 fp32 matmul timed in

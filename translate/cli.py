@@ -41,7 +41,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lambda-cycle", type=WEIGHT, default=10.0, help="weight of the cycle-consistency L1 loss")
     p.add_argument("--cycle-lowpass", type=WEIGHT, metavar="PX",
                    help="the cycle loss compares Gaussian low-passes of this many px (0: pixel for pixel; default: the preset's, reference 0)")
-    p.add_argument("--identity", type=WEIGHT, help="identity loss weight as a fraction of lambda-cycle (default: the preset's; reference 0)")
+    p.add_argument("--identity", type=WEIGHT, help="identity loss weight as a fraction of lambda-cycle (default: the preset's, 0.1; reference 0)")
     p.add_argument("--lr", type=POSITIVE_FLOAT, help="Adam learning rate of G and D (default: the preset's; reference 2e-4)")
     p.add_argument("--n-epochs", type=COUNT, default=100, help="epochs at the initial learning rate")
     p.add_argument("--n-epochs-decay", type=COUNT, default=100, help="epochs of linear decay to 0")

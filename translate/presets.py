@@ -23,14 +23,16 @@ PRESET_HELP = {
                "sharpness maps are one layer deep) and it upsamples by resize + conv (no checkerboards); the "
                "discriminators have no normalisation layers (instance norm hides the global contrast and sharpness a "
                "style is made of); the cycle loss compares 2 px low-passes, so a style that removes detail need not "
-               "hide it in the image; the exported generators are an EMA (decay 0.995) of the trained ones",
+               "hide it in the image; a light identity loss (0.1) keeps the generators from drifting the contrast "
+               "and colours of images that are already in their target style; the exported generators are an EMA "
+               "(decay 0.995) of the trained ones",
     "reference": "the paper's recipe bit for bit (plain tanh output, transposed convs), for comparing with published results",
 }
 # Settings that differ from the reference, as (generator fields, discriminator fields, top-level fields).
 _CHANGES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "reference": ({}, {}, {}),
     "default": ({"residual_output": True, "input_skip": True, "input_skip_gain": 10.0, "upsample": "resize_conv"}, {"norm": "none"},
-                {"cycle_lowpass": 2.0}),
+                {"cycle_lowpass": 2.0, "lambda_identity": 0.1}),
 }
 
 # EMA decay of the exported generators (a training-loop setting, so outside CycleGANConfig): averaging the last

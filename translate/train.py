@@ -25,7 +25,8 @@ class CycleGANConfig:
         data / domains: data root and the two domain names (folders ``<d>``, ``train/<d>`` or ``train<d>``).
         generator / discriminator: architectures.
         gan_loss: lsgan | vanilla | hinge | wgan (gradient penalty really applied, weight ``gp_weight``).
-        lambda_cycle / lambda_identity: 10 and 0 (identity is an explicit option; the reference uses 0.5).
+        lambda_cycle / lambda_identity: 10 and 0 (identity, a fraction of lambda_cycle: 0.1 in the default preset;
+            the reference code uses 0.5).
         lr / beta1: Adam 2e-4, (0.5, 0.999).
         n_epochs / n_epochs_decay: constant then linear decay (100 + 100).
         load_size / crop_size / flip / preprocess: data preprocessing (286, 256, True, resize_and_crop).

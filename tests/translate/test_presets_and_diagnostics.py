@@ -54,7 +54,8 @@ def test_default_preset_and_explicit_overrides(monkeypatch):
     config = configs_from_cli(monkeypatch, [])
     assert config.preset == "default" and config.generator.residual_output and config.generator.upsample == "resize_conv"
     assert preset_differences("default") == {"generator.residual_output": True, "generator.input_skip": True, "generator.input_skip_gain": 10.0,
-                                             "generator.upsample": "resize_conv", "discriminator.norm": "none", "cycle_lowpass": 2.0}
+                                             "generator.upsample": "resize_conv", "discriminator.norm": "none", "cycle_lowpass": 2.0,
+                                             "lambda_identity": 0.1}
     config = configs_from_cli(monkeypatch, ["--no-residual-output", "--no-input-skip", "--upsample", "transpose", "--identity", "0.5", "--lr", "1e-4",
                                             "--cycle-lowpass", "0", "--input-skip-gain", "3"])
     assert not config.generator.residual_output and not config.generator.input_skip and config.generator.upsample == "transpose"
