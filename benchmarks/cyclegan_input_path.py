@@ -50,13 +50,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="folders WORKDIR/<task>_<label> of benchmarks/cyclegan_presets.py")
     args = parser.parse_args()
+    from common.errors import UserError
     from common.imageio import list_images, read_rgb8
     from translate.translator import Translator, load_generator
 
     test_images = [_small(read_rgb8(path), 128) for path in list_images([BSDS])[360:]]
     for run in args.runs:
-        transform = TASKS[run.name.split("_")[0]]
-        generator, _ = load_generator(run / "run", "A2B")
+        task = run.name.split("_")[0]
+        if task not in TASKS or not (run / "run" / "A2B.safetensors").is_file():
+            parser.error(f"{run}: expected a folder <task>_<label> of benchmarks/cyclegan_presets.py (task one of "
+                         f"{', '.join(sorted(TASKS))}) with run/A2B.safetensors")
+        transform = TASKS[task]
+        try:
+            generator, _ = load_generator(run / "run", "A2B")
+        except UserError as error:
+            parser.error(str(error))
         summary = input_path_summary(generator)
         translator = Translator(generator, device="cpu")
         bands = error_by_band([translator(image) for image in test_images], [transform(image) for image in test_images])
