@@ -25,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from common.errors import UserError  # noqa: E402
 from benchmarks.cyclegan_hidden_transform import build_domains, epochs_per_phase, hidden_transform, psnr  # noqa: E402
 
 
@@ -142,7 +143,7 @@ def _overrides(identity: float | None, settings: list[str]) -> tuple[dict, str]:
     return overrides, label
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", choices=sorted(TASKS), default=sorted(TASKS))
     parser.add_argument("--presets", nargs="+", default=["default", "reference"])
@@ -158,15 +159,18 @@ def main() -> None:
     parser.add_argument("--ema", type=float, help="EMA decay of the exported generators (default: the preset's; when given, the run is labelled _ema<d>)")
     parser.add_argument("--report", action="store_true", help="only print the table of finished runs and write the grid")
     parser.add_argument("--grid", help="with --report: write the sample grid here (PNG)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     workdir = Path(args.workdir)
     if not args.report:
         for task in args.tasks:
             for preset in args.presets:
                 overrides, label = _overrides(args.identity, args.set)
                 label += (f"_seed{args.seed}" if args.seed else "") + (f"_ema{args.ema:g}" if args.ema is not None else "")
-                result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, seed=args.seed, overrides=overrides, label=label,
-                             ema=args.ema)
+                try:
+                    result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, seed=args.seed, overrides=overrides,
+                                 label=label, ema=args.ema)
+                except UserError as error:  # e.g. a stopped run of this label made when the preset was different
+                    parser.exit(2, f"error: {error} (or start afresh: another --workdir, or remove {workdir / (task + '_' + preset + label)})\n")
                 print(f"{task} / {preset}: gain {result['gain_db']:+.2f} dB ({result['train_seconds']:.0f} s)", flush=True)
     report(workdir, Path(args.grid) if args.grid else None)
 

@@ -5,7 +5,9 @@ import json
 import numpy as np
 import torch
 
-from benchmarks.cyclegan_presets import _overrides, blur, report, run, tone_curve
+import pytest
+
+from benchmarks.cyclegan_presets import _overrides, blur, main, report, run, tone_curve
 from tests.conftest import shared_folder
 
 
@@ -36,3 +38,17 @@ def test_tiny_run_applies_overrides_and_reports(tmp_path, capsys):
     assert json.loads((tmp_path / "tone_default_tiny" / "result.json").read_text())["preset"] == "default_tiny"
     report(tmp_path, None)
     assert "| tone | default_tiny |" in capsys.readouterr().out
+
+
+def test_a_stopped_run_made_with_other_settings_is_one_error_line(tmp_path, capsys):
+    """Labels name overrides of the preset as it is, so a run left from before a preset change has the same
+    label and other settings: the resume refuses, in one line that says how to start afresh."""
+    shared_folder("sr", "train", "BSDS400")
+    run("tone", "default", steps=2, crop=24, ngf=4, blocks=1, workdir=tmp_path, overrides={"pool_size": 0})
+    capsys.readouterr()  # that run's own log
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--tasks", "tone", "--presets", "default", "--steps", "4", "--crop", "24", "--ngf", "4", "--blocks", "1",
+              "--workdir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "other options: pool_size" in err and str(tmp_path / "tone_default") in err
