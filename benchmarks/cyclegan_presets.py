@@ -46,6 +46,11 @@ def blur(pixels: np.ndarray) -> np.ndarray:
 TASKS = {"grade": hidden_transform, "tone": tone_curve, "blur": blur}
 
 
+def run_folder(workdir: Path, task: str, preset: str, label: str = "") -> Path:
+    """``WORKDIR/<task>_<preset><label>``: where a run and its ``result.json`` live."""
+    return workdir / f"{task}_{preset}{label}"
+
+
 def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, workdir: Path, seed: int = 0,
         overrides: dict | None = None, label: str = "", ema: float | None = None) -> dict:
     """Train one preset (with ``overrides`` of its settings) on one task and score A->B; writes and returns
@@ -56,7 +61,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
     from translate.translator import Translator
 
     transform = TASKS[task]
-    run_dir = workdir / f"{task}_{preset}{label}"
+    run_dir = run_folder(workdir, task, preset, label)
     test_images = build_domains(run_dir / "data", short_side=crop + crop // 4, transform=transform)
     half = epochs_per_phase(steps)
     ema = PRESET_EMA[preset] if ema is None else ema
@@ -117,7 +122,7 @@ def _write_grid(workdir: Path, results: list[dict], grid_path: Path, count: int 
     rows = []
     for task in tasks:
         crop = next(r["crop"] for r in results if r["task"] == task)
-        translators = {p: Translator.from_checkpoint(workdir / f"{task}_{p}" / "run", "A2B", device="cpu") for p in presets}
+        translators = {p: Translator.from_checkpoint(run_folder(workdir, task, p) / "run", "A2B", device="cpu") for p in presets}
         for path in list_images([BSDS])[360:360 + count]:
             image = _small(read_rgb8(path), 2 * crop)[: 2 * crop, : 2 * crop]
             cells = [image] + [translators[p](image) for p in presets] + [TASKS[task](image)]
@@ -170,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
                     result = run(task, preset, args.steps, args.crop, args.ngf, args.blocks, workdir, seed=args.seed, overrides=overrides,
                                  label=label, ema=args.ema)
                 except UserError as error:  # e.g. a stopped run of this label made when the preset was different
-                    parser.exit(2, f"error: {error} (or start afresh: another --workdir, or remove {workdir / (task + '_' + preset + label)})\n")
+                    parser.exit(2, f"error: {error} (or start afresh: another --workdir, or remove {run_folder(workdir, task, preset, label)})\n")
                 print(f"{task} / {preset}: gain {result['gain_db']:+.2f} dB ({result['train_seconds']:.0f} s)", flush=True)
     report(workdir, Path(args.grid) if args.grid else None)
 
