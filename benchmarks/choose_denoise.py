@@ -24,7 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=40)
     args = parser.parse_args()
-    from common.imageio import list_images
+    from common.io.images import list_images
     from superres.data import load_eval_set
     from superres.evaluate import bicubic_upscale, evaluate, mean_scores, torch_model_upscaler
     from superres.pretrained import load_sr_model

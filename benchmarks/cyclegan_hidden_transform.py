@@ -47,7 +47,7 @@ def _small(pixels: np.ndarray, short_side: int) -> np.ndarray:
 
 def build_domains(root: Path, short_side: int, source: Path = BSDS, transform=hidden_transform) -> list[np.ndarray]:
     """Write root/A and root/B (disjoint halves, B through ``transform``); return the 40 held-out test images."""
-    from common.imageio import list_images, read_rgb8, write_image
+    from common.io.images import list_images, read_rgb8, write_image
 
     paths = list_images([source])
     if len(paths) < 400:
@@ -72,8 +72,8 @@ def epochs_per_phase(steps: int, images_per_domain: int = 180) -> int:
 def run_experiment(steps: int, ngf: int, blocks: int, crop: int, workdir: Path, identity: float = 0.0, seed: int = 0,
                    residual_output: bool = True) -> dict:
     """Train A->B on the hidden-transform domains and score it; returns the figures."""
-    from common.discriminators import PatchGANConfig
-    from common.train_loop import LoopConfig
+    from common.nn.discriminators import PatchGANConfig
+    from common.train.loop import LoopConfig
     from translate.models import ResnetGeneratorConfig
     from translate.train import CycleGANConfig, train_cyclegan
     from translate.translator import Translator

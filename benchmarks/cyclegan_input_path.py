@@ -50,8 +50,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="folders WORKDIR/<task>_<label> of benchmarks/cyclegan_presets.py")
     args = parser.parse_args()
-    from common.errors import UserError
-    from common.imageio import list_images, read_rgb8
+    from common.core.errors import UserError
+    from common.io.images import list_images, read_rgb8
     from translate.translator import Translator, load_generator
 
     test_images = [_small(read_rgb8(path), 128) for path in list_images([BSDS])[360:]]

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common.errors import UserError  # noqa: E402
+from common.core.errors import UserError  # noqa: E402
 from benchmarks.cyclegan_hidden_transform import build_domains, epochs_per_phase, hidden_transform, psnr  # noqa: E402
 
 
@@ -55,7 +55,7 @@ def run(task: str, preset: str, steps: int, crop: int, ngf: int, blocks: int, wo
         overrides: dict | None = None, label: str = "", ema: float | None = None) -> dict:
     """Train one preset (with ``overrides`` of its settings) on one task and score A->B; writes and returns
     ``result.json`` in ``WORKDIR/<task>_<preset><label>``."""
-    from common.train_loop import LoopConfig
+    from common.train.loop import LoopConfig
     from translate.presets import PRESET_EMA, cyclegan_preset
     from translate.train import train_cyclegan
     from translate.translator import Translator
@@ -112,7 +112,7 @@ def report(workdir: Path, grid_path: Path | None) -> None:
 
 def _write_grid(workdir: Path, results: list[dict], grid_path: Path, count: int = 2) -> None:
     """Rows per task and test image: input | one column per preset | truth T(x)."""
-    from common.imageio import list_images, read_rgb8, write_image
+    from common.io.images import list_images, read_rgb8, write_image
     from translate.translator import Translator
 
     from benchmarks.cyclegan_hidden_transform import BSDS, _small

@@ -19,9 +19,9 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.timing import best_time, matmul_gflops  # noqa: E402
-from common.degradation_config import DegradationConfig  # noqa: E402
-from common.degradations import degrade, jpeg_kornia, jpeg_libjpeg  # noqa: E402
-from common.metrics import psnr  # noqa: E402
+from common.degrade.config import DegradationConfig  # noqa: E402
+from common.degrade.second_order import degrade, jpeg_kornia, jpeg_libjpeg  # noqa: E402
+from common.metrics.sr_protocol import psnr  # noqa: E402
 from superres.models import SRResNet, lr_shuffle_config  # noqa: E402
 from superres.step import make_lr  # noqa: E402
 

@@ -34,8 +34,8 @@ MODELS = {"rrdbnet": lambda: RRDBNet(RRDBNetConfig()), "compact": lambda: Compac
 
 
 def bench(name: str, model: torch.nn.Module, size: int, repeats: int, calibration: Path | None) -> list[dict]:
-    from common.config import config_to_dict
-    from common.weights import save_weights
+    from common.core.config import config_to_dict
+    from common.weights.model_files import save_weights
     from superres.architectures import model_kind
     from superres.onnx import export_sr_model
     from superres.upscaler import Upscaler

@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.timing import best_time, matmul_gflops  # noqa: E402
-from common.resize import imresize  # noqa: E402
+from common.degrade.matlab_bicubic import imresize  # noqa: E402
 from superres.models import SRResNet, srresnet_paper_config  # noqa: E402
 from superres.pretrained import load_sr_model  # noqa: E402
 from superres.weights import int8_path  # noqa: E402
@@ -45,8 +45,8 @@ def conv_macs(model: torch.nn.Module, x: torch.Tensor) -> int:
 
 
 def bench_model(name: str, model: torch.nn.Module, size: int, repeats: int, calib_dir: str | None, shipped_int8: Path | None = None) -> list[dict]:
-    from common.config import config_to_dict
-    from common.weights import save_weights
+    from common.core.config import config_to_dict
+    from common.weights.model_files import save_weights
     from export.runtime import OnnxSession
     from superres.onnx import export_sr_model
     from superres.upscaler import Upscaler

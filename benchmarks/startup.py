@@ -34,7 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from common.imageio import write_image
+    from common.io.images import write_image
     from superres.onnx import export_sr_model
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,7 +6,7 @@ import math
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from common.errors import UserError
+from common.core.errors import UserError
 
 FORMAT = "gansuite-onnx/1"
 INPUT_NAME, OUTPUT_NAME = "image", "output"
@@ -91,7 +91,7 @@ def sidecar_path(onnx_path) -> "Path":
 def write_sidecar(onnx_path, meta: dict[str, str]) -> None:
     """``model.onnx.json`` beside the model, the same keys as the ONNX metadata (JSON values decoded), for
     consumers whose runtime does not expose the custom metadata map (onnxruntime-node, onnxruntime-web)."""
-    from common.imageio import write_bytes_atomic
+    from common.core.files import write_bytes_atomic
 
     decoded: dict[str, Any] = {}
     for key, value in meta.items():

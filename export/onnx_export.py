@@ -18,8 +18,8 @@ import onnx
 import torch
 from torch import nn
 
-from common.errors import UserError
-from common.imageio import publish_temp_file
+from common.core.errors import UserError
+from common.core.files import publish_temp_file
 from export.graph_tidy import check_valid, drop_stale_value_info, topologically_sorted
 from export.metadata import add_doc_strings, write_sidecar
 

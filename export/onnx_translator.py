@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 
-from common.errors import UserError
-from common.tile_grid import blended_tiled_apply_numpy
+from common.core.errors import UserError
+from common.tiling.grid import blended_tiled_apply_numpy
 from export.runtime import OnnxSession
 
 

@@ -12,8 +12,8 @@ import os
 import cv2
 import numpy as np
 
-from common.errors import UserError
-from common.tile_grid import tiled_apply_numpy
+from common.core.errors import UserError
+from common.tiling.grid import tiled_apply_numpy
 from export.runtime import OnnxSession
 
 

@@ -10,8 +10,8 @@ from typing import Iterator
 import numpy as np
 import onnx
 
-from common.errors import UserError
-from common.imageio import list_images, read_rgb8
+from common.core.errors import UserError
+from common.io.images import list_images, read_rgb8
 
 
 class _ImageCalibrationReader:

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from common.console import log
-from common.errors import UserError
+from common.core.console import log
+from common.core.errors import UserError
 from export.metadata import check_metadata, parse_range
 
 PREFERRED_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")

@@ -10,7 +10,7 @@ from typing import Union
 
 from torch import nn
 
-from common.errors import UserError
+from common.core.errors import UserError
 from superres import compact, models, rrdbnet
 from superres.compact import CompactConfig, CompactSR
 from superres.models import SRResNet, SRResNetConfig

@@ -5,9 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, bounded, add_command, make_parser, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
-from common.console import log
-from common.errors import UserError
+from common.cli.grammar import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, bounded, add_command, make_parser, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
+from common.core.console import log
+from common.core.errors import UserError
 from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import TRAIN_ARCHITECTURES
 ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
@@ -57,7 +57,7 @@ def _model_config(args: argparse.Namespace):
 
 
 def _degradation(args: argparse.Namespace):
-    from common.degradation_config import DegradationConfig, load_degradation_config
+    from common.degrade.config import DegradationConfig, load_degradation_config
 
     if args.degradation == "bicubic":
         if args.degradation_config:
@@ -67,7 +67,7 @@ def _degradation(args: argparse.Namespace):
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from common.train_loop import TrainingInterrupted
+    from common.train.loop import TrainingInterrupted
     from superres.train import SRTrainConfig, gan_recipe, train_sr
 
     common = dict(model=_model_config(args), hr_size=args.hr_size, pixel_loss=args.pixel_loss, vgg_weights=args.vgg_weights, val=args.val,
@@ -120,8 +120,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def run_upscale(args: argparse.Namespace) -> int:
-    from common.batch_files import output_options_from_args, process_files
-    from common.resize_array import resize_to
+    from common.io.batch import output_options_from_args, process_files
+    from common.io.resize_array import resize_to
 
     from superres.weights import DEFAULT_DENOISE, EMBEDDED_MODELS, int8_path
 
@@ -170,7 +170,7 @@ def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int
         from export.onnx_upscaler import OnnxUpscaler
 
         return OnnxUpscaler(model, device=device, threads=threads, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
-    from common.device import limit_cpu_threads
+    from common.core.device import limit_cpu_threads
     from superres.upscaler import Upscaler
 
     limit_cpu_threads(threads)
@@ -182,8 +182,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
     from rich.table import Table
 
-    from common.console import console
-    from common.device import resolve_device
+    from common.core.console import console
+    from common.core.device import resolve_device
     from superres.data import load_eval_set
     from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
     from superres.pretrained import load_sr_model
@@ -205,7 +205,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         from dataclasses import asdict
 
-        from common.imageio import write_bytes_atomic
+        from common.core.files import write_bytes_atomic
 
         payload = {"data": str(args.data), "scale": args.scale, "model": str(args.model), "denoise": meta.get("denoise"),
                    "lr": "degraded" if args.degraded else "bicubic", "mean": means, "images": [asdict(s) for s in scores]}
@@ -225,8 +225,8 @@ def _add_degrade(sub: argparse._SubParsersAction) -> None:
 def run_degrade(args: argparse.Namespace) -> int:
     import itertools
 
-    from common.batch_files import output_options_from_args, process_files
-    from common.degradation_config import DegradationConfig, load_degradation_config
+    from common.io.batch import output_options_from_args, process_files
+    from common.degrade.config import DegradationConfig, load_degradation_config
     from superres.degrade_preview import degrade_image
 
     config = load_degradation_config(args.degradation_config) if args.degradation_config else DegradationConfig()
@@ -274,7 +274,7 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from common.weights import save_imported_model
+    from common.weights.model_files import save_imported_model
     from superres.importers import import_sr_checkpoint
 
     model, meta = import_sr_checkpoint(args.checkpoint, args.arch)

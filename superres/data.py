@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from common.console import log
-from common.errors import UserError
-from common.imageio import list_images, read_rgb8
-from common.resize import imresize_uint8, modcrop
+from common.core.console import log
+from common.core.errors import UserError
+from common.io.images import list_images, read_rgb8
+from common.degrade.matlab_bicubic import imresize_uint8, modcrop
 from superres.degraded_eval import degrade_for_evaluation
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from common.degradation_config import DegradationConfig
-from common.degradations import degrade
-from common.errors import UserError
-from common.imageio import as_rgb8
+from common.degrade.config import DegradationConfig
+from common.degrade.second_order import degrade
+from common.core.errors import UserError
+from common.io.images import as_rgb8
 
 
 def degrade_image(pixels: np.ndarray, scale: int, config: DegradationConfig = DegradationConfig(), sample_id: int = 0, seed: int = 0) -> np.ndarray:

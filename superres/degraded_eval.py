@@ -1,6 +1,6 @@
 """A seeded real-world evaluation recipe: what a phone or web JPEG does to a photo, fixed per image.
 
-Deliberately not the training model (``common.degradations``): one fixed chain with its own ranges, so a score
+Deliberately not the training model (``common.degrade.second_order``): one fixed chain with its own ranges, so a score
 on it measures how a model copes with degradations it was not tuned to. For each HR image (modcropped), with
 generators seeded by :data:`EVAL_SEED` and the image's file name:
 
@@ -18,8 +18,8 @@ import kornia
 import numpy as np
 import torch
 
-from common.degradations import jpeg_libjpeg
-from common.resize import imresize
+from common.degrade.second_order import jpeg_libjpeg
+from common.degrade.matlab_bicubic import imresize
 
 EVAL_SEED = 20261123
 

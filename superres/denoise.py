@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
-from common.errors import UserError
-from common.weights import load_weights, model_from_state
+from common.core.errors import UserError
+from common.weights.model_files import load_weights, model_from_state
 from superres.architectures import ARCHITECTURES, SRModel
 
 

@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import torch
 
-from common.config import config_to_dict
-from common.errors import UserError
-from common.foreign_checkpoint import read_foreign_state_dict
+from common.core.config import config_to_dict
+from common.core.errors import UserError
+from common.weights.foreign import read_foreign_state_dict
 from superres.architectures import SRModel, build_sr_model, model_kind
 from superres.compact import CompactConfig
 from superres.models import msrresnet_config

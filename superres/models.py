@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from common.blocks import PixelShuffleUpsampler, ResidualBlock, conv, init_kaiming_scaled_, make_activation, make_norm
+from common.nn.blocks import PixelShuffleUpsampler, ResidualBlock, conv, init_kaiming_scaled_, make_activation, make_norm
 
 MODEL_KIND = "srresnet"
 

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from common.errors import UserError
-from common.foreign_checkpoint import is_foreign_checkpoint
-from common.weights import load_model
+from common.core.errors import UserError
+from common.weights.foreign import is_foreign_checkpoint
+from common.weights.model_files import load_model
 from superres.architectures import ARCHITECTURES, SRModel
 from superres.importers import import_sr_checkpoint
 

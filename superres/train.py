@@ -8,12 +8,12 @@ from typing import Any
 
 import torch
 
-from common.config import config_to_dict
-from common.degradation_config import DegradationConfig
-from common.discriminators import SRGANDiscriminator, SRGANDiscriminatorConfig
-from common.errors import UserError
-from common.perceptual import PerceptualLoss
-from common.train_loop import LoopConfig, fit, prepare_device
+from common.core.config import config_to_dict
+from common.degrade.config import DegradationConfig
+from common.nn.discriminators import SRGANDiscriminator, SRGANDiscriminatorConfig
+from common.core.errors import UserError
+from common.nn.perceptual import PerceptualLoss
+from common.train.loop import LoopConfig, fit, prepare_device
 from superres.data import SRTrainDataset, load_eval_set
 from superres.architectures import SRConfig, build_sr_model
 from superres.models import SRResNetConfig
@@ -128,7 +128,7 @@ def train_sr(config: SRTrainConfig, loop_config: LoopConfig, run_dir: str | Path
 
     Raises:
         UserError: bad data folder, options or init model.
-        common.train_loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
+        common.train.loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
     """
     _check(config)
     device = prepare_device(loop_config)

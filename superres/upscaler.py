@@ -13,13 +13,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from common.blocks import fold_batch_norm
-from common.device import resolve_device
-from common.errors import UserError
-from common.resize import imresize
-from common.resize_array import resize_to  # noqa: F401  (re-exported: superres.upscaler.resize_to)
-from common.imageio import array_to_image, image_to_array
-from common.tiling import tiled_apply
+from common.nn.blocks import fold_batch_norm
+from common.core.device import resolve_device
+from common.core.errors import UserError
+from common.degrade.matlab_bicubic import imresize
+from common.io.resize_array import resize_to  # noqa: F401  (re-exported: superres.upscaler.resize_to)
+from common.io.images import array_to_image, image_to_array
+from common.tiling.torch_apply import tiled_apply
 from superres.architectures import SRModel
 from superres.pretrained import load_sr_model
 

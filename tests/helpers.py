@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from common.imageio import write_image
+from common.io.images import write_image
 
 
 def make_image_folder(folder: Path, count: int = 6, size: tuple[int, int] = (48, 40), seed: int = 0) -> Path:
@@ -31,7 +31,7 @@ def train_interrupted_then_resumed(monkeypatch, step_class: type, stop_after: in
     checkpoint and raises TrainingInterrupted), then ``train(True)`` with the step unpatched (the resume)."""
     import pytest
 
-    from common.train_loop import TrainingInterrupted
+    from common.train.loop import TrainingInterrupted
 
     original = step_class.run
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from common.config import config_to_dict
-from common.errors import UserError
-from common.imageio import read_image, write_image
-from common.weights import save_weights
+from common.core.config import config_to_dict
+from common.core.errors import UserError
+from common.io.images import read_image, write_image
+from common.weights.model_files import save_weights
 from superres import cli as superres_cli
 from superres.models import SRResNet, lr_shuffle_config
 from translate import cli as translate_cli
@@ -172,7 +172,7 @@ def test_sigterm_mid_batch_leaves_no_partial_and_keeps_finished_results(tmp_path
     inputs = tmp_path / "in"
     for index in range(3):
         picture(inputs / f"p{index}.png", seed=index)
-    from common import imageio
+    from common.io import images as imageio
 
     original = imageio._encode_to
     calls = {"n": 0}
@@ -190,7 +190,7 @@ def test_sigterm_mid_batch_leaves_no_partial_and_keeps_finished_results(tmp_path
 
 def test_publishing_never_replaces_a_file_that_appeared_meanwhile(tmp_path, model, capsys, monkeypatch):
     """The exists-check and the rename cannot race: the publish itself refuses an existing name."""
-    from common import batch_files
+    from common.io import batch as batch_files
 
     source = picture(tmp_path / "in" / "x.png")
     (tmp_path / "out").mkdir()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from common.imageio import read_image, write_image
+from common.io.images import read_image, write_image
 from superres import cli as superres_cli
 from superres.compact import CompactConfig, CompactSR
 from superres.rrdbnet import RRDBNet, RRDBNetConfig

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common.cli import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, make_parser, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
-from common.console import log
-from common.errors import UserError
+from common.cli.grammar import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, make_parser, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
+from common.core.console import log
+from common.core.errors import UserError
 from translate.presets import PRESET_EMA, PRESET_HELP, PRESETS
 
 DEFAULT_TILE_OVERLAP = 64
@@ -52,7 +52,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from common.train_loop import TrainingInterrupted
+    from common.train.loop import TrainingInterrupted
     from translate.presets import cyclegan_preset
     from translate.train import train_cyclegan
 
@@ -97,7 +97,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 def run_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from common.batch_files import output_options_from_args, process_files
+    from common.io.batch import output_options_from_args, process_files
 
     inputs = list(args.inputs)
     source = args.model
@@ -116,7 +116,7 @@ def run_run(args: argparse.Namespace) -> int:
 
         translator = OnnxTranslator(source, device=args.device, threads=args.threads, tile=args.tile, overlap=overlap)
     else:
-        from common.device import limit_cpu_threads
+        from common.core.device import limit_cpu_threads
         from translate.translator import Translator
 
         limit_cpu_threads(args.threads)
@@ -155,10 +155,10 @@ def run_eval(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from common.console import console
-    from common.imageio import write_bytes_atomic
+    from common.core.console import console
+    from common.core.files import write_bytes_atomic
     from translate.evaluate import default_source_folder, evaluate_translation
-    from translate.fid import inception_extractor
+    from common.metrics.fid import inception_extractor
     from translate.translator import Translator
 
     extractor = inception_extractor(args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
@@ -197,7 +197,7 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from common.weights import save_imported_model
+    from common.weights.model_files import save_imported_model
     from translate.importers import import_cyclegan_generator
 
     model, meta = import_cyclegan_generator(args.checkpoint)

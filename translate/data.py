@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from common.console import escape, log
-from common.errors import UserError
-from common.imageio import list_images, read_rgb8
+from common.core.console import escape, log
+from common.core.errors import UserError
+from common.io.images import list_images, read_rgb8
 
 
 def readable_images(folder: Path) -> list[Path]:

@@ -2,7 +2,7 @@
 
 Downloads resume from a ``.partial`` file (HTTP Range) and count as complete only when the body reached its
 Content-Length; network errors are retried. The zip is checked before unpacking (CRCs, size and file-count
-caps, no symlinks or escaping paths; see :mod:`common.safe_unzip`), unpacking goes into a hidden temporary
+caps, no symlinks or escaping paths; see :mod:`common.weights.safe_unzip`), unpacking goes into a hidden temporary
 folder that is renamed into place only when complete and verified, so an interrupted run never leaves a
 half-unpacked dataset, and a bad archive is removed so the next run starts clean.
 """
@@ -15,10 +15,10 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from common.console import log, make_progress
-from common.errors import UserError
-from common.imageio import list_images
-from common.safe_unzip import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, remove_tree, safe_extract
+from common.core.console import log, make_progress
+from common.core.errors import UserError
+from common.io.images import list_images
+from common.weights.safe_unzip import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, remove_tree, safe_extract
 
 BASE_URL = "https://efrosgans.eecs.berkeley.edu/cyclegan/datasets"
 DATASETS = (

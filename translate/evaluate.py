@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from common.checkpoint import load_checkpoint
-from common.errors import UserError
-from common.imageio import list_images, read_rgb8
+from common.train.checkpoint import load_checkpoint
+from common.core.errors import UserError
+from common.io.images import list_images, read_rgb8
 from translate.data import find_domain_folders
-from translate.fid import FeatureExtractor, features_of, frechet_distance, kernel_inception_distance
+from common.metrics.fid import FeatureExtractor, features_of, frechet_distance, kernel_inception_distance
 from translate.translator import Translator
 
 

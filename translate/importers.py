@@ -15,9 +15,9 @@ from typing import Any
 
 import torch
 
-from common.config import config_to_dict
-from common.errors import UserError
-from common.foreign_checkpoint import read_foreign_state_dict
+from common.core.config import config_to_dict
+from common.core.errors import UserError
+from common.weights.foreign import read_foreign_state_dict
 from translate.models import MODEL_KIND, ResnetGenerator, ResnetGeneratorConfig
 
 State = dict[str, torch.Tensor]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from common.blocks import ResidualBlock, init_normal_, make_norm
+from common.nn.blocks import ResidualBlock, init_normal_, make_norm
 
 MODEL_KIND = "resnet_generator"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from common.console import log
-from common.errors import UserError
-from common.imageio import read_rgb8
+from common.core.console import log
+from common.core.errors import UserError
+from common.io.images import read_rgb8
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx
 from export.quantize import export_int8

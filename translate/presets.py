@@ -11,7 +11,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from common.errors import UserError
+from common.core.errors import UserError
 
 if TYPE_CHECKING:
     from translate.train import CycleGANConfig
@@ -48,7 +48,7 @@ def cyclegan_preset(name: str, data: str, generator: dict[str, Any] | None = Non
     Raises:
         UserError: unknown preset.
     """
-    from common.discriminators import PatchGANConfig
+    from common.nn.discriminators import PatchGANConfig
     from translate.models import ResnetGeneratorConfig
     from translate.train import CycleGANConfig
 

@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from common.config import config_to_dict
-from common.gan_losses import GANLoss, gradient_penalty
-from common.weights import save_weights
+from common.core.config import config_to_dict
+from common.nn.adversarial import GANLoss, gradient_penalty
+from common.weights.model_files import save_weights
 from translate.cycle_loss import cycle_loss
 from translate.models import MODEL_KIND, ResnetGenerator
 from translate.diagnostics import discriminator_accuracy, input_correlation, mean_change, training_warnings

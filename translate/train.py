@@ -7,11 +7,11 @@ from typing import Any
 
 import torch
 
-from common.discriminators import PatchGANConfig, PatchGANDiscriminator
-from common.console import log
-from common.errors import UserError
-from common.gan_losses import GAN_KINDS
-from common.train_loop import LoopConfig, fit, prepare_device
+from common.nn.discriminators import PatchGANConfig, PatchGANDiscriminator
+from common.core.console import log
+from common.core.errors import UserError
+from common.nn.adversarial import GAN_KINDS
+from common.train.loop import LoopConfig, fit, prepare_device
 from translate.data import UnpairedDataset, find_domain_folders
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.step import CycleDiscriminators, CycleGANStep, CycleGenerators, linear_decay_factor
@@ -82,7 +82,7 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
 
     Raises:
         UserError: missing/empty domain folders or bad options.
-        common.train_loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
+        common.train.loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
     """
     _check_options(config, loop_config)
     folders = find_domain_folders(config.data, *config.domains)

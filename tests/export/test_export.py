@@ -9,10 +9,10 @@ import onnx
 import pytest
 import torch
 
-from common.config import config_to_dict
-from common.errors import UserError
-from common.imageio import read_image, write_image
-from common.weights import save_weights
+from common.core.config import config_to_dict
+from common.core.errors import UserError
+from common.io.images import read_image, write_image
+from common.weights.model_files import save_weights
 from export import onnx_export
 from export.runtime import OnnxSession
 from superres.cli import main

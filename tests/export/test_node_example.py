@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from common.config import config_to_dict
-from common.imageio import read_image, write_image
-from common.weights import save_weights
+from common.core.config import config_to_dict
+from common.io.images import read_image, write_image
+from common.weights.model_files import save_weights
 from superres.cli import main
 from superres.models import SRResNet, msrresnet_config
 

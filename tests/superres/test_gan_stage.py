@@ -1,14 +1,14 @@
 """The gan stage wiring (perceptual + adversarial + D step) with a random-weight VGG: wiring only, and said so."""
 import torch
 
-from common.perceptual import PerceptualLoss
-from common.train_loop import LoopConfig, fit
+from common.nn.perceptual import PerceptualLoss
+from common.train.loop import LoopConfig, fit
 from superres.data import SRTrainDataset
 from superres.models import SRResNet, lr_shuffle_config
 from superres.train import SRTrainConfig, build_sr_step, gan_recipe
 from tests.helpers import make_image_folder
-from common.weights import save_weights
-from common.config import config_to_dict
+from common.weights.model_files import save_weights
+from common.core.config import config_to_dict
 
 
 def test_gan_stage_updates_generator_and_discriminator(tmp_path, monkeypatch):

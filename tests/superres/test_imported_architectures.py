@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from common.blocks import count_parameters
+from common.nn.blocks import count_parameters
 from superres.compact import CompactConfig, CompactSR
 from superres.models import SRResNet, msrresnet_config
 from superres.rrdbnet import RRDBNet, RRDBNetConfig

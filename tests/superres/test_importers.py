@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from common.errors import UserError
-from common.imageio import read_image
+from common.core.errors import UserError
+from common.io.images import read_image
 from superres.cli import main
 from superres.importers import import_sr_checkpoint
 from superres.pretrained import load_sr_model

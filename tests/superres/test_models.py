@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from common.blocks import count_parameters
+from common.nn.blocks import count_parameters
 from superres.models import SRResNet, SRResNetConfig, lr_shuffle_config, msrresnet_config, srresnet_paper_config
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from common.imageio import read_image
+from common.io.images import read_image
 from superres.data import load_eval_set
 from superres.evaluate import bicubic_upscale, evaluate, mean_scores, torch_model_upscaler
 from superres.pretrained import load_sr_model

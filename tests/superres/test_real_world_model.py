@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from common.imageio import read_image
-from common.weights import load_weights
+from common.io.images import read_image
+from common.weights.model_files import load_weights
 from superres.cli import main
 from superres.data import load_eval_set
 from superres.degraded_eval import degrade_for_evaluation

@@ -5,9 +5,9 @@ import json
 import pytest
 import torch
 
-from common.degradation_config import DegradationConfig
-from common.train_loop import LoopConfig
-from common.weights import load_weights
+from common.degrade.config import DegradationConfig
+from common.train.loop import LoopConfig
+from common.weights.model_files import load_weights
 from superres.cli import main
 from superres.models import lr_shuffle_config
 from superres.step import make_lr, make_pair

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from common.train_loop import LoopConfig
+from common.train.loop import LoopConfig
 from superres.models import lr_shuffle_config
 from superres.schedules import cosine_factor, cosine_scheduler
 from superres.train import SRTrainConfig, train_sr

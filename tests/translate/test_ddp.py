@@ -17,8 +17,8 @@ SCRIPT = """
 import sys; sys.path.insert(0, {root!r})
 import torch, torch.distributed as dist
 import translate.train as train
-from common.discriminators import PatchGANConfig
-from common.train_loop import LoopConfig
+from common.nn.discriminators import PatchGANConfig
+from common.train.loop import LoopConfig
 from translate.models import ResnetGeneratorConfig
 
 captured = {{}}

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from common.errors import UserError
-from common.imageio import write_image
+from common.core.errors import UserError
+from common.io.images import write_image
 from translate.cli import main
 from translate.download import download_dataset
 from translate.evaluate import evaluate_translation
-from translate.fid import frechet_distance, inception_extractor, kernel_inception_distance
+from common.metrics.fid import frechet_distance, inception_extractor, kernel_inception_distance
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.translator import Translator
 from tests.helpers import make_image_folder

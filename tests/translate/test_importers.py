@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from common.errors import UserError
-from common.imageio import read_image
+from common.core.errors import UserError
+from common.io.images import read_image
 from translate.cli import main
 from translate.importers import import_cyclegan_generator
 from translate.models import ResnetGenerator, ResnetGeneratorConfig

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from common.checkpoint import load_checkpoint
-from common.train_loop import LoopConfig
-from common.weights import load_weights
+from common.train.checkpoint import load_checkpoint
+from common.train.loop import LoopConfig
+from common.weights.model_files import load_weights
 from tests.helpers import make_image_folder, train_interrupted_then_resumed
 from translate.train import train_cyclegan
 from tests.translate.test_translate import _tiny

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from common.blocks import count_parameters
-from common.discriminators import PatchGANConfig
-from common.errors import UserError
-from common.imageio import read_image, write_image
-from common.train_loop import LoopConfig
-from common.weights import load_weights
+from common.nn.blocks import count_parameters
+from common.nn.discriminators import PatchGANConfig
+from common.core.errors import UserError
+from common.io.images import read_image, write_image
+from common.train.loop import LoopConfig
+from common.weights.model_files import load_weights
 from translate.cli import main
 from translate.data import UnpairedDataset, find_domain_folders
 from translate.models import ResnetGenerator, ResnetGeneratorConfig

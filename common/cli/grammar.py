@@ -1,0 +1,197 @@
+"""What every gansuite CLI shares: one option grammar, help that shows defaults, and running a sub-command with
+user errors turned into one clear line and an exit code.
+
+The grammar, the same in ``superres`` and ``translate``:
+
+==================  ==========================================================================
+``-o/--output``     output folder, or a file name for a single input (``--out`` is an alias)
+``--suffix``        added to result names (``_x4`` for upscaling, ``_<direction>`` for translation)
+``--ext``           output extension (``auto``: the input's)
+``--overwrite``     replace existing results (never an input)
+``--include-outputs`` also process files that are this tool's own earlier results
+``--model``         which model to run
+``--tile``          tile size in input pixels (0: whole image)
+``--tile-overlap``  context pixels shared with neighbouring tiles
+``--device``        auto | cpu | cuda[:i]
+``--threads``       CPU threads for torch or onnxruntime (0: one per core)
+==================  ==========================================================================
+
+Inputs can stand anywhere on the line, before or after the options.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import threading
+from typing import Callable
+
+from common.core.console import error_line
+from common.core.errors import UserError
+from common.io.images import DEFAULT_MAX_PIXELS
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: X)`` after every option that has a meaningful default (not for flags or ``None``)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        flag_or_unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if "%(default)" in text or flag_or_unset or "(default" in text:
+            return text
+        if action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+            return f"{text} (default: %(default)s)"
+        return text
+
+
+def bounded(kind: type, low: float | None = None, high: float | None = None, high_open: bool = False, low_open: bool = False):
+    """An argparse ``type`` accepting a finite ``kind`` (int or float) in [low, high] (open ends as asked), so a
+    bad value gets one line naming the option: ``argument --batch-size: must be >= 1 (got 0)``."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+        if low is not None and (value < low or (low_open and value == low)):
+            raise argparse.ArgumentTypeError(f"must be {'>' if low_open else '>='} {low:g} (got {text})")
+        if high is not None and (value > high or (high_open and value == high)):
+            raise argparse.ArgumentTypeError(f"must be {'<' if high_open else '<='} {high:g} (got {text})")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+POSITIVE_INT = bounded(int, 1)
+COUNT = bounded(int, 0)  # zero allowed (0 switches the feature off or means "all")
+POSITIVE_FLOAT = bounded(float, 0, low_open=True)
+WEIGHT = bounded(float, 0)
+EMA_DECAY = bounded(float, 0, 1, high_open=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, ``error: <what> (see <prog> --help)``, exit status 2."""
+
+    def error(self, message: str):
+        error_line(f"{message} (see {self.prog} --help)")
+        raise SystemExit(2)
+
+
+def make_parser(prog: str, description: str) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The top-level parser of a tool and its sub-command group."""
+    parser = Parser(prog=prog, description=description, formatter_class=HelpFormatter)
+    return parser, parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+
+def add_command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A sub-command parser with the shared formatter (defaults shown) and ``--debug``."""
+    parser = sub.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".", formatter_class=HelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="print Python tracebacks of unexpected failures")
+    return parser
+
+
+# Options a user may reasonably guess that do not exist on a command, with what to use instead.
+HINTS = {
+    ("upscale", "--scale"): "upscale has no --scale: the model fixes the factor; use --outscale X to resize the result, "
+                            "or --model for a model of another scale",
+    ("run", "--scale"): "translate run keeps the image size; there is no --scale",
+    ("upscale", "--overlap"): "use --tile-overlap",
+    ("run", "--overlap"): "use --tile-overlap",
+}
+
+
+def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], argv: list[str] | None) -> int:
+    """Parse ``argv`` and run its sub-command. Exit codes: the command's own (0 ok, 1 some files failed),
+    2 for a user error (printed as ``error: ...``, no traceback), 130 when interrupted.
+
+    Words left over after parsing are more inputs when the command takes ``inputs`` (so inputs can follow
+    options), and an error otherwise, with a hint for likely mistakes (``--scale`` on ``upscale``).
+    """
+    args, extras = parser.parse_known_args(argv)
+    for word in extras:
+        hint = HINTS.get((args.command, word.split("=")[0]))
+        if hint:
+            parser.error(f"unrecognized argument {word}: {hint}")
+    if extras and (not hasattr(args, "inputs") or any(word.startswith("-") for word in extras)):
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if extras:
+        args.inputs = list(args.inputs or []) + extras
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt) if threading.current_thread() is threading.main_thread() else None
+    try:
+        return commands[args.command](args)
+    except UserError as exc:
+        error_line(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        error_line("interrupted")
+        return 130
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        error_line(f"unexpected {type(exc).__name__}: {exc} (--debug shows the traceback)")
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so atomic writers remove their temporary files on the way out."""
+    raise KeyboardInterrupt
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, suffix_help: str) -> None:
+    """``-o/--output`` and the rest of the output grammar shared by the batch commands."""
+    parser.add_argument("-o", "--output", "--out", dest="output",
+                        help="output folder (created if missing), or a file name for a single input (default: beside each input)")
+    parser.add_argument("--suffix", help=suffix_help)
+    parser.add_argument("--ext", default="auto", help="output extension: auto (same as the input) or png, jpg, webp, tif")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never the inputs)")
+    parser.add_argument("--include-outputs", action="store_true",
+                        help="also process files that are this tool's own earlier results (skipped by default)")
+    parser.add_argument("--max-pixels", type=COUNT, default=DEFAULT_MAX_PIXELS, help="refuse larger inputs (0: no limit)")
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser, tile: int, tile_help: str, overlap_help: str) -> None:
+    """Tiling, device and thread options shared by ``upscale`` and ``run``."""
+    parser.add_argument("--tile", type=COUNT, default=tile, help=tile_help)
+    parser.add_argument("--tile-overlap", "--tile-pad", dest="tile_overlap", type=COUNT, help=overlap_help)
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
+    parser.add_argument("--threads", type=COUNT, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ONNX export options shared by both ``export`` commands (output, precision, verification)."""
+    parser.add_argument("-o", "--output", "--out", dest="output", required=True, help="the .onnx file to write")
+    parser.add_argument("--opset", type=bounded(int, 17), default=18, help="ONNX opset (17 or newer)")
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument("--fp16", action="store_true", help="float16 weights and activations, fp32 input/output (GPU deployment)")
+    precision.add_argument("--int8", metavar="CALIB_DIR", help="static int8 quantisation calibrated on this image folder (CPU deployment)")
+    parser.add_argument("--verify-image", help="real image for the export check (default: the first calibration image or a synthetic one)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
+
+
+def add_loop_arguments(parser: argparse.ArgumentParser, workers: int = 0) -> None:
+    """The generic training loop's options, shared by every ``train`` command."""
+    parser.add_argument("--seed", type=COUNT, default=0, help="seed of every random number generator")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
+    parser.add_argument("--workers", type=COUNT, default=workers, help="data-loading worker processes (0: in the main process)")
+    parser.add_argument("--log-every", type=COUNT, default=50, help="steps between log lines / metrics.jsonl records (0: off)")
+    parser.add_argument("--checkpoint-every", type=COUNT, default=1000, help="steps between checkpoints (0: only at the end; always saved on Ctrl-C/SIGTERM)")
+    parser.add_argument("--sample-every", type=COUNT, default=500, help="steps between sample grids in samples/ and index.html (0: off)")
+
+
+def loop_config_from_args(args: argparse.Namespace, validate_every: int = 0):
+    """A LoopConfig from the options of :func:`add_loop_arguments` plus ``--max-steps``, ``--batch-size``, ``--ema``."""
+    from common.train.loop import LoopConfig
+
+    return LoopConfig(
+        max_steps=args.max_steps, batch_size=args.batch_size, seed=args.seed, device=args.device, ema_decay=args.ema,
+        num_workers=args.workers, log_every=args.log_every, checkpoint_every=args.checkpoint_every,
+        sample_every=args.sample_every, validate_every=validate_every,
+    )

@@ -1,0 +1,149 @@
+"""Running an image function over many files: output naming, no overwriting, skipping the tool's own earlier
+results, one error line per bad file, atomic writes. Used by ``superres upscale`` and ``translate run``."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from common.core.console import console, error_line, escape, log, make_progress
+from common.core.errors import UserError
+from common.io.images import IMAGE_SUFFIXES, list_images, read_image, read_software_marker, write_image
+
+ImageFunction = Callable[[np.ndarray], np.ndarray]
+MARKER_PREFIX = "gansuite"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where results are written and which inputs are taken.
+
+    Attributes:
+        output: folder, or a file name when there is one input (None: beside each input).
+        suffix: added to result names; ext: ``auto`` (the input's) or an extension.
+        overwrite: replace existing results (never an input).
+        max_pixels: refuse larger inputs (None: no limit).
+        include_outputs: also process files found in folders/globs that are this tool's earlier results.
+        marker: written into each result's Software tag (e.g. ``gansuite superres``), so later runs know it.
+        output_suffixes: regex of the suffixes this tool gives results, to recognise those without a marker.
+        debug: print the traceback of an unexpected failure (otherwise one line per file).
+    """
+
+    output: str | None = None
+    suffix: str = ""
+    ext: str = "auto"
+    overwrite: bool = False
+    max_pixels: int | None = 100_000_000
+    include_outputs: bool = False
+    marker: str = MARKER_PREFIX
+    output_suffixes: str = ""
+    debug: bool = False
+
+
+def output_options_from_args(args: argparse.Namespace, suffix: str, marker: str, output_suffixes: str) -> OutputOptions:
+    """OutputOptions from the options of :func:`common.cli.grammar.add_output_arguments`."""
+    return OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None,
+                         include_outputs=args.include_outputs, marker=marker, output_suffixes=output_suffixes,
+                         debug=getattr(args, "debug", False))
+
+
+def output_path(source: Path, options: OutputOptions, single_input: bool) -> Path:
+    """Where the result for ``source`` goes: ``<output or source folder>/<stem><suffix>.<ext>``, or ``output``
+    itself when it names an image file and there is one input."""
+    if options.output and single_input and Path(options.output).suffix.lower() in IMAGE_SUFFIXES:
+        return Path(options.output)
+    folder = Path(options.output) if options.output else source.parent
+    ext = source.suffix if options.ext == "auto" else "." + options.ext.lstrip(".")
+    return folder / f"{source.stem}{options.suffix}{ext}"
+
+
+def _check_target(source: Path, target: Path, overwrite: bool) -> None:
+    if os.path.realpath(target) == os.path.realpath(source):  # realpath: a symlink loop must not raise here
+        raise UserError(f"{source}: output would overwrite the input; choose another -o, --suffix or --ext")
+    if target.exists() and not overwrite:
+        raise UserError(f"{target}: already exists (pass --overwrite to replace it)")
+
+
+def _make_output_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"-o {folder}: exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"-o {folder}: cannot create the folder ({exc.strerror or exc})") from None
+
+
+def _is_earlier_output(path: Path, siblings: set[Path], options: OutputOptions) -> bool:
+    """A result of this tool: its Software tag says so, or its name is another input's name + one of our suffixes."""
+    marker = read_software_marker(path)
+    if marker and marker.startswith(MARKER_PREFIX):
+        return True
+    pattern = "|".join(p for p in (re.escape(options.suffix) if options.suffix else "", options.output_suffixes) if p)
+    match = re.fullmatch(rf"(.+?)(?:{pattern})", path.stem) if pattern else None
+    return bool(match) and any(s.parent == path.parent and s.stem == match.group(1) for s in siblings)
+
+
+def collect_sources(inputs: list[str], options: OutputOptions) -> list[Path]:
+    """Expand inputs; files reached through a folder or glob that are earlier results are left out (said once).
+    Files named explicitly are always taken."""
+    sources: list[Path] = []
+    expanded: list[Path] = []
+    for entry in inputs:
+        found = list_images([entry])
+        (sources if found == [Path(entry)] else expanded).extend(found)
+    skipped: list[Path] = []
+    if not options.include_outputs:
+        everything = set(sources) | set(expanded)
+        skipped = [path for path in expanded if _is_earlier_output(path, everything, options)]
+    if skipped:
+        names = ", ".join(escape(p.name) for p in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        log(f"skipped {len(skipped)} earlier gansuite result(s): {names} (--include-outputs processes them)")
+    chosen = set(skipped)
+    return list(dict.fromkeys(sources + [p for p in expanded if p not in chosen]))
+
+
+def process_files(function: ImageFunction, inputs: list[str], options: OutputOptions, description: str = "process") -> list[Path]:
+    """Apply ``function`` ((H, W, C) uint8/uint16 -> array of the same dtype) to every image and write the
+    results; returns the files that failed (each already reported on one line)."""
+    sources = collect_sources(inputs, options)
+    if not sources:
+        raise UserError(f"{' '.join(inputs)}: no image files to process")
+    names_a_file = bool(options.output) and Path(options.output).suffix.lower() in IMAGE_SUFFIXES
+    if names_a_file and len(sources) > 1:
+        raise UserError(f"-o {options.output}: names one file, but there are {len(sources)} inputs; give a folder")
+    if options.output and not names_a_file:
+        _make_output_folder(Path(options.output))
+    failures: list[Path] = []
+    with make_progress() as progress:
+        overall = progress.add_task(description, total=len(sources), info="")
+        for source in sources:
+            progress.update(overall, info=escape(source.name))
+            try:
+                target = output_path(source, options, len(sources) == 1)
+                _check_target(source, target, options.overwrite)
+                result = function(read_image(source, options.max_pixels))
+                write_image(target, result, marker=options.marker, overwrite=options.overwrite)
+                log(f"{escape(str(source))} -> {escape(str(target))} ({result.shape[1]}x{result.shape[0]})")
+            except UserError as exc:
+                error_line(str(exc))
+                failures.append(source)
+            except MemoryError:
+                error_line(f"{source}: out of memory; use a smaller --tile")
+                failures.append(source)
+            except OSError as exc:  # unreadable input, read-only or full output disk, name too long, symlink loop
+                error_line(f"{source}: {exc.strerror or type(exc).__name__}{f' ({exc.filename})' if exc.filename else ''}")
+                failures.append(source)
+            except Exception as exc:  # a bug or an input nobody foresaw: report it, go on with the others
+                if options.debug:
+                    console.print_exception()
+                error_line(f"{source}: unexpected {type(exc).__name__}: {exc} (--debug shows the traceback)")
+                failures.append(source)
+            progress.advance(overall)
+    if failures:
+        console.print(f"[red]{len(failures)} of {len(sources)} image(s) failed[/]")
+    return failures

@@ -1,0 +1,279 @@
+"""Reading and writing images without silent loss.
+
+Images are numpy arrays of shape (H, W, C), dtype uint8 or uint16, C = 1 (grey), 2 (grey + alpha),
+3 (RGB) or 4 (RGBA). EXIF orientation is applied on read. 16-bit PNG/TIFF stays 16-bit (PIL truncates
+16-bit RGB PNG to 8 bits, so those go through OpenCV). Writes go to a temporary name in the target folder
+and are renamed into place, so a crash never leaves a half-written file.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from common.core.errors import UserError
+from common.core.files import write_bytes_atomic
+from common.io.png import (
+    LARGE_IMAGE_PIXELS, PNG_GREY_ALPHA, encode_large_png, encode_png16_grey_alpha, png_bit_depth, png_header, write_png_buffer,
+)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP input; anything larger is refused unless the caller raises it
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def _apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    # EXIF orientations 2..8 as numpy flips and rotations (same result as PIL's exif_transpose).
+    ops = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1],
+        5: lambda a: np.swapaxes(a, 0, 1),
+        6: lambda a: np.swapaxes(a, 0, 1)[:, ::-1],
+        7: lambda a: np.swapaxes(a, 0, 1)[::-1, ::-1],
+        8: lambda a: np.swapaxes(a, 0, 1)[::-1],
+    }
+    op = ops.get(orientation)
+    return np.ascontiguousarray(op(pixels)) if op else pixels
+
+
+def _read_with_opencv(path: Path) -> np.ndarray:
+    import cv2
+
+    data = np.fromfile(path, dtype=np.uint8)
+    pixels = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if pixels is None:
+        raise UserError(f"{path}: OpenCV could not decode this 16-bit image")
+    if pixels.ndim == 2:
+        return pixels[..., None]
+    if pixels.shape[2] == 3:
+        return pixels[..., ::-1].copy()
+    if pixels.shape[2] == 4:
+        return pixels[..., [2, 1, 0, 3]].copy()
+    return pixels
+
+
+def pil_to_array(image: Image.Image, path: Path) -> np.ndarray:
+    mode = image.mode
+    if mode in ("1", "L", "P", "LA", "PA", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        if mode == "1":
+            image = image.convert("L")
+        elif mode in ("P", "PA"):
+            has_alpha = mode == "PA" or "transparency" in image.info
+            image = image.convert("RGBA" if has_alpha else "RGB")
+        elif mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+            image = image.convert("RGB")
+        pixels = np.array(image, dtype=np.uint8)
+    elif mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        pixels = np.array(image)
+        if pixels.dtype != np.uint16:
+            if pixels.min() < 0 or pixels.max() > 65535:
+                raise UserError(f"{path}: 32-bit integer image with values outside 0..65535 is not supported")
+            pixels = pixels.astype(np.uint16)
+    else:
+        raise UserError(f"{path}: image mode {mode!r} is not supported (use 8/16-bit grey, RGB or RGBA)")
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    return np.ascontiguousarray(pixels)
+
+
+def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read an image file as an (H, W, C) uint8/uint16 array with EXIF orientation applied.
+
+    Args:
+        path: the file.
+        max_pixels: refuse images with more pixels than this (decompression-bomb guard); None disables.
+
+    Raises:
+        UserError: missing, empty, truncated, non-image, unsupported or oversized file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: {'broken symbolic link or link loop' if path.is_symlink() else 'no such file'}")
+    if path.stat().st_size == 0:
+        raise UserError(f"{path}: empty file (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            previous_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+            try:
+                image = Image.open(path)
+            finally:
+                Image.MAX_IMAGE_PIXELS = previous_limit
+            width, height = image.size
+            if max_pixels is not None and width * height > max_pixels:
+                raise UserError(
+                    f"{path}: {width}x{height} = {width * height / 1e6:.0f} MP is above the "
+                    f"{max_pixels / 1e6:.0f} MP limit (possible decompression bomb); raise it with --max-pixels"
+                )
+            orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+            if image.format == "PNG" and png_bit_depth(path) == 16 and image.mode not in ("I;16", "I", "I;16B"):
+                pixels = _read_with_opencv(path)
+                if png_header(path)[25] == PNG_GREY_ALPHA and pixels.shape[2] == 4:
+                    pixels = np.ascontiguousarray(pixels[..., [0, 3]])  # OpenCV expands grey+alpha to RGBA
+            elif image.format == "TIFF" and image.mode in ("RGB", "RGBA") and image.tile and "16" in str(image.tile[0][3]):
+                pixels = _read_with_opencv(path)
+            else:
+                image.load()
+                pixels = pil_to_array(image, path)
+    except UserError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        reason = "not a recognised image file" if isinstance(exc, UnidentifiedImageError) else str(exc)
+        raise UserError(f"{path}: cannot read image ({reason})") from None
+    return _apply_orientation(pixels, int(orientation))
+
+
+def read_rgb8(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read an image as (H, W, 3) uint8 RGB (for training data and metrics): grey is replicated, alpha dropped,
+    16-bit is rescaled (not clipped)."""
+    return as_rgb8(read_image(path, max_pixels))
+
+
+def as_rgb8(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, C) uint8/uint16 as :func:`read_image` returns it -> (H, W, 3) uint8 RGB: grey replicated, alpha
+    dropped, 16-bit rescaled (not clipped)."""
+    if pixels.dtype == np.uint16:
+        pixels = ((pixels.astype(np.float32) / 257.0).round()).astype(np.uint8)
+    channels = pixels.shape[2]
+    if channels in (1, 2):
+        pixels = np.repeat(pixels[..., :1], 3, axis=2)
+    return np.ascontiguousarray(pixels[..., :3])
+
+
+SOFTWARE_TAG = 0x0131  # EXIF/TIFF "Software"; PNG uses a tEXt chunk of the same name
+
+
+def read_software_marker(path: str | os.PathLike) -> str | None:
+    """The ``Software`` tag of an image file (PNG text, EXIF or TIFF), or None; reads only the header."""
+    try:
+        with Image.open(path) as image:
+            text = image.info.get("Software") if image.format == "PNG" else image.getexif().get(SOFTWARE_TAG)
+    except Exception:  # any unreadable file simply has no marker; reading it for real reports the problem
+        return None
+    return text if isinstance(text, str) else None
+
+
+def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: str | None = None) -> None:
+    """Encode into an open binary file (no second in-memory copy of a large output); ``marker`` goes into the
+    Software tag where the format has one (PNG, JPEG, WebP, TIFF)."""
+    suffix = suffix.lower()
+    channels = pixels.shape[2]
+    fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+    if suffix not in fmt:
+        raise UserError(f"unsupported output extension {suffix!r} (use one of {', '.join(IMAGE_SUFFIXES)})")
+    if pixels.dtype == np.uint16:
+        if suffix not in (".png", ".tif", ".tiff"):
+            raise UserError(f"16-bit output needs .png or .tif, not {suffix}")
+        if channels == 2:
+            if suffix != ".png":
+                raise UserError(f"16-bit grey + alpha output needs .png, not {suffix}")
+            handle.write(encode_png16_grey_alpha(pixels, marker))
+            return
+        import cv2
+
+        if channels == 3:
+            pixels = pixels[..., ::-1]
+        elif channels == 4:
+            pixels = pixels[..., [2, 1, 0, 3]]
+        ok, buffer = cv2.imencode(suffix, np.ascontiguousarray(pixels))
+        if not ok:
+            raise UserError(f"OpenCV could not encode a 16-bit {suffix} image")
+        write_png_buffer(handle, buffer, marker if suffix == ".png" else None)
+        return
+    if suffix in (".jpg", ".jpeg") and channels in (2, 4):
+        raise UserError(f"{suffix} cannot hold an alpha channel; choose .png or .webp output")
+    # The fast path swaps channels in the caller's array for a moment, so read-only arrays take PIL's path.
+    if suffix == ".png" and channels in (3, 4) and pixels.shape[0] * pixels.shape[1] > LARGE_IMAGE_PIXELS and pixels.flags.writeable:
+        encode_large_png(handle, pixels, marker)
+        return
+    mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
+    image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode=mode)
+    options: dict = {"quality": quality} if fmt[suffix] in ("JPEG", "WEBP") else {}
+    if marker and fmt[suffix] == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        options["pnginfo"] = PngInfo()
+        options["pnginfo"].add_text("Software", marker)
+    elif marker and fmt[suffix] in ("JPEG", "WEBP"):
+        exif = Image.Exif()
+        exif[SOFTWARE_TAG] = marker
+        options["exif"] = exif.tobytes()
+    elif marker and fmt[suffix] == "TIFF":
+        options["tiffinfo"] = {SOFTWARE_TAG: marker}
+    image.save(handle, format=fmt[suffix], **options)
+
+
+def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, marker: str | None = None, overwrite: bool = True) -> None:
+    """Write an (H, W, C) uint8/uint16 array atomically; the format follows the file extension. ``marker``
+    is stored as the file's Software tag (see :func:`read_software_marker`).
+
+    Raises:
+        UserError: the extension cannot hold this image (alpha in JPEG, 16-bit in JPEG, unknown extension).
+    """
+    path = Path(path)
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    pixels = np.ascontiguousarray(pixels)
+    try:
+        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality, marker), overwrite)
+    except UserError as exc:
+        message = str(exc)
+        raise UserError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+
+
+def list_images(paths: list[str | os.PathLike]) -> list[Path]:
+    """Expand files, folders (non-recursive, sorted) and glob patterns into image paths.
+
+    A name that is an existing file is taken literally even if it holds glob characters (``photo [1].png``).
+    A path that matches nothing is returned as is, so the caller reports it as missing.
+    """
+    import glob
+
+    found: list[Path] = []
+    for entry in paths:
+        entry_path = Path(entry)
+        if entry_path.is_dir():
+            found.extend(sorted(p for p in entry_path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
+        elif entry_path.is_file():
+            found.append(entry_path)
+        elif any(ch in str(entry) for ch in "*?["):
+            found.extend(sorted(Path(p) for p in glob.glob(str(entry)) if Path(p).suffix.lower() in IMAGE_SUFFIXES))
+        else:
+            found.append(entry_path)
+    return found
+
+
+def image_to_array(image: Image.Image | np.ndarray) -> tuple[np.ndarray, str]:
+    """(H, W, C) uint8/uint16 array and a tag to convert the result back ('pil', 'hw', 'hwc', 'float-hw', ...)."""
+    if isinstance(image, Image.Image):
+        return pil_to_array(image, Path("<PIL image>")), "pil"
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"expected a PIL image or numpy array, got {type(image).__name__}")
+    kind = "hw" if image.ndim == 2 else "hwc"
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
+        raise UserError(f"array of shape {image.shape}: expected (H, W) or (H, W, C) with C in 1..4")
+    if image.dtype in (np.float32, np.float64):
+        return (np.clip(image, 0, 1) * 65535).round().astype(np.uint16), "float-" + kind
+    if image.dtype not in (np.uint8, np.uint16):
+        raise UserError(f"array dtype {image.dtype}: expected uint8, uint16 or float in [0, 1]")
+    return image, kind
+
+
+def array_to_image(pixels: np.ndarray, kind: str) -> Image.Image | np.ndarray:
+    if kind == "pil":
+        channels = pixels.shape[2]
+        if pixels.dtype == np.uint16:
+            if channels == 1:
+                return Image.fromarray(pixels[..., 0], mode="I;16")
+            pixels = (pixels / 257.0).round().astype(np.uint8)  # PIL has no 16-bit RGB mode
+        return Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode={1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels])
+    if kind.startswith("float-"):
+        pixels, kind = pixels.astype(np.float32) / 65535.0, kind.removeprefix("float-")
+    return pixels[..., 0] if kind == "hw" else pixels

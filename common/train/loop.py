@@ -1,0 +1,420 @@
+"""One generic GAN training loop shared by every task.
+
+A task supplies a *step object* (see :class:`TrainStep`) holding its networks, optimizers and schedulers, and
+implementing its generator and discriminator phases in ``run``. The loop owns everything else: seeding, device
+choice, DDP under torchrun, mixed precision on CUDA, EMA of the generator, deterministic data order, full-state
+checkpoints with exact resume, SIGINT/SIGTERM checkpointing, rich progress, JSONL metrics, fixed sample grids,
+periodic validation and exporting the generator.
+
+Data order is a pure function of (seed, step, rank): sample ``i`` of step ``s`` on rank ``r`` has id
+``(s * world + r) * batch + i`` and the dataset derives all its randomness from that id. Resuming at step ``s``
+therefore sees exactly the batches an uninterrupted run would have seen, whatever the number of workers.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from common.train import distributed
+from common.train.checkpoint import load_checkpoint, save_checkpoint
+from common.core.config import config_to_dict
+from common.core.console import escape, log
+from common.core.device import resolve_device
+from common.nn.ema import EMA
+from common.core.errors import UserError
+from common.train.html_report import write_run_report
+from common.core.files import write_bytes_atomic
+from common.io.images import write_image
+from common.train.rng import capture_rng_state, restore_rng_state, seed_everything
+from common.train.progress import TrainingProgress
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    """Settings of the generic loop (task settings live in the task's own config).
+
+    Attributes:
+        max_steps: total optimisation steps of the run.
+        batch_size: samples per step per process.
+        seed: seeds weights, data order and every RNG.
+        device: ``auto`` | ``cpu`` | ``cuda[:i]`` | ``mps``.
+        mixed_precision: bf16 autocast on CUDA (ignored elsewhere).
+        ema_decay: EMA of the generator; 0 disables (the raw generator is exported then).
+        num_workers: DataLoader worker processes.
+        log_every / checkpoint_every / sample_every / validate_every: intervals in steps (0 disables).
+    """
+
+    max_steps: int = 1000
+    batch_size: int = 16
+    seed: int = 0
+    device: str = "auto"
+    mixed_precision: bool = True
+    ema_decay: float = 0.999
+    num_workers: int = 0
+    log_every: int = 50
+    checkpoint_every: int = 1000
+    sample_every: int = 500
+    validate_every: int = 1000
+
+
+class TrainStep(Protocol):
+    """What a task gives the loop.
+
+    Attributes:
+        nets: the raw trainable modules by name (``generator`` must be one); saved in checkpoints.
+        wrapped: the same modules as the loop wrapped them (DDP when distributed); use these for forwards that
+            must synchronise gradients.
+        optimizers / schedulers: by name; saved in checkpoints. Schedulers are stepped by the task.
+
+    A step may also define ``warnings(record) -> list[str]``: called with each averaged log record; its lines
+    are printed, kept in ``metrics.jsonl`` and shown at the top of the run report.
+    """
+
+    nets: dict[str, nn.Module]
+    wrapped: dict[str, nn.Module]
+    optimizers: dict[str, torch.optim.Optimizer]
+    schedulers: dict[str, Any]
+
+    def run(self, batch: Any, step: int, autocast: Any) -> dict[str, float]:
+        """One training iteration (generator phase, then discriminator phase); returns scalar logs."""
+
+    def extra_state(self) -> dict[str, Any]:
+        """Task state beyond nets/optimizers/schedulers (e.g. image pools)."""
+
+    def load_extra_state(self, state: dict[str, Any]) -> None: ...
+
+    def sample_grid(self, generator: nn.Module, fixed_batch: Any) -> torch.Tensor:
+        """(3, H, W) image in [0, 1] made from the fixed sample batch, in equal-width columns named by the
+        step's ``sample_columns`` (labels in the run report)."""
+
+    def validate(self, generator: nn.Module) -> dict[str, float]:
+        """Validation metrics (may be empty)."""
+
+    def export(self, generator: nn.Module, run_dir: Path, step: int) -> None:
+        """Write the generator(s) ready for inference into the run directory."""
+
+
+def step_sample_ids(step: int, batch_size: int, rank: int | None = None, world: int | None = None) -> list[int]:
+    """The sample ids of ``step`` on ``rank`` (default: this process's), as the loop's sampler hands them out."""
+    rank = distributed.rank() if rank is None else rank
+    world = distributed.world_size() if world is None else world
+    first = (step * world + rank) * batch_size
+    return list(range(first, first + batch_size))
+
+
+class StepSampler(Sampler[int]):
+    """Endless sample ids for steps ``start_step, start_step + 1, ...`` of one rank."""
+
+    def __init__(self, start_step: int, batch_size: int, rank: int, world: int):
+        self.start_step, self.batch_size, self.rank, self.world = start_step, batch_size, rank, world
+
+    def __iter__(self) -> Iterator[int]:
+        step = self.start_step
+        while True:
+            yield from step_sample_ids(step, self.batch_size, self.rank, self.world)
+            step += 1
+
+    def __len__(self) -> int:  # endless; DataLoader only needs this for len(), which we never call
+        return 2**62
+
+
+class TrainingInterrupted(Exception):
+    """Raised after a SIGINT/SIGTERM once the checkpoint is safely written."""
+
+    def __init__(self, step: int, checkpoint: Path):
+        super().__init__(f"training interrupted at step {step}; checkpoint saved to {checkpoint}")
+        self.step, self.checkpoint = step, checkpoint
+
+
+@contextlib.contextmanager
+def _stop_flag_on_signals() -> Iterator[dict[str, bool]]:
+    flag = {"stop": False}
+
+    def handler(signum: int, frame: Any) -> None:
+        flag["stop"] = True
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread
+            pass
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _worker_signal_handling(worker_id: int) -> None:
+    """DataLoader workers survive a SIGINT/SIGTERM sent to the whole process group (Ctrl-C, systemd, Slurm,
+    Kubernetes), which must reach the main process so it can save a checkpoint and then stop the workers itself;
+    without this, the workers die first and the main process fails with "DataLoader worker ... is killed by
+    signal" before it can save. A SIGTERM from the parent (the loader shutting its workers down) still ends the
+    worker at once, as torch intends; telling the two apart needs the sender's pid, which only ``sigwaitinfo``
+    gives, so SIGTERM is blocked and a watcher thread takes it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not hasattr(signal, "sigwaitinfo"):  # not Linux: keep torch's own handling
+        return
+    parent = os.getppid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+    def watch() -> None:
+        while True:
+            if signal.sigwaitinfo({signal.SIGTERM}).si_pid == parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="sigterm-watch", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _batches(loader: DataLoader) -> Iterator[Any]:
+    """``iter(loader)`` whose worker processes are stopped when training ends, however it ends: an exception
+    that a caller keeps (with its frames) would otherwise keep them alive until interpreter exit."""
+    iterator = iter(loader)
+    try:
+        yield iterator
+    finally:
+        shutdown = getattr(iterator, "_shutdown_workers", None)  # private to torch, but the only deterministic stop
+        if shutdown is not None:
+            shutdown()
+
+
+def _remove_stale_partials(run_dir: Path) -> None:
+    """Temporary files left by a run that was killed (SIGKILL, power loss) while writing; we own the run now."""
+    for folder in (run_dir, run_dir / "checkpoints", run_dir / "samples"):
+        if folder.is_dir():
+            for stale in folder.glob(".*.partial"):
+                stale.unlink(missing_ok=True)
+
+
+def _config_differences(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:
+    """Names of the (nested) options whose values differ, e.g. ``lambda_cycle (10.0 -> 5.0)``."""
+    names = []
+    for key in sorted(set(saved) | set(current)):
+        old, new = saved.get(key), current.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            names += _config_differences(old, new, f"{prefix}{key}.")
+        elif old != new:
+            names.append(f"{prefix}{key} ({old!r} -> {new!r})")
+    return names
+
+
+def _append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    with open(path, "a") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
+def _truncate_jsonl(path: Path, last_step: int) -> None:
+    """Drop log lines written after the checkpoint we resume from, so the log matches the resumed run."""
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short when the run was killed
+        if isinstance(record, dict) and record.get("step", 0) <= last_step:
+            kept.append(line)
+    write_bytes_atomic(path, "".join(line + "\n" for line in kept).encode())
+
+
+def _checkpoint_state(step_obj: TrainStep, ema: EMA | None, step: int, loop_config: LoopConfig, task_config: Any) -> dict[str, Any]:
+    return {
+        "step": step,
+        "nets": {name: net.state_dict() for name, net in step_obj.nets.items()},
+        "optimizers": {name: opt.state_dict() for name, opt in step_obj.optimizers.items()},
+        "schedulers": {name: sched.state_dict() for name, sched in step_obj.schedulers.items()},
+        "ema": ema.state_dict() if ema else None,
+        "rng": capture_rng_state(),
+        "extra": step_obj.extra_state(),
+        "loop_config": config_to_dict(loop_config),
+        "task_config": config_to_dict(task_config),
+    }
+
+
+def _restore(step_obj: TrainStep, ema: EMA | None, state: dict[str, Any]) -> int:
+    for name, net in step_obj.nets.items():
+        net.load_state_dict(state["nets"][name])
+    for name, opt in step_obj.optimizers.items():
+        opt.load_state_dict(state["optimizers"][name])
+    for name, sched in step_obj.schedulers.items():
+        sched.load_state_dict(state["schedulers"][name])
+    if ema is not None and state.get("ema") is not None:
+        ema.load_state_dict(state["ema"])
+    step_obj.load_extra_state(state.get("extra") or {})
+    restore_rng_state(state["rng"])
+    return int(state["step"])
+
+
+def _to_device(batch: Any, device: torch.device) -> Any:
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, dict):
+        return {key: _to_device(value, device) for key, value in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_to_device(value, device) for value in batch)
+    return batch
+
+
+def fit(
+    step_obj: TrainStep,
+    dataset: Dataset,
+    run_dir: str | Path,
+    loop_config: LoopConfig,
+    task_config: Any,
+    fixed_batch: Any = None,
+    resume: bool = False,
+    device: torch.device | None = None,
+) -> dict[str, Any]:
+    """Train ``step_obj`` on ``dataset`` until ``loop_config.max_steps``.
+
+    The caller builds ``step_obj`` on ``device`` (see :func:`prepare_device`) after seeding. The run directory
+    receives ``checkpoints/last.pt``, ``metrics.jsonl``, ``samples/`` and whatever ``step_obj.export`` writes.
+
+    Returns:
+        The last logged metrics (including validation metrics if any).
+
+    Raises:
+        TrainingInterrupted: after SIGINT/SIGTERM, once the checkpoint is written.
+        UserError: ``resume`` without a checkpoint, or a checkpoint of a different run configuration.
+    """
+    run_dir = Path(run_dir)
+    main = distributed.rank() == 0
+    device = device or resolve_device(loop_config.device)
+    checkpoint_path = run_dir / "checkpoints" / "last.pt"
+    metrics_path = run_dir / "metrics.jsonl"
+    if main:
+        (run_dir / "samples").mkdir(parents=True, exist_ok=True)
+
+    generator = step_obj.nets["generator"]
+    ema = EMA(generator, loop_config.ema_decay) if loop_config.ema_decay > 0 else None
+
+    start_step = 0
+    if resume:
+        state = load_checkpoint(checkpoint_path, map_location=device)
+        if state.get("task_config") != config_to_dict(task_config):
+            changed = ", ".join(_config_differences(state.get("task_config") or {}, config_to_dict(task_config)))
+            raise UserError(f"{checkpoint_path}: the checkpoint was made with other options: {changed}; resume with the same options")
+        start_step = _restore(step_obj, ema, state)
+        if main:
+            _truncate_jsonl(metrics_path, start_step)
+            log(f"resumed from {checkpoint_path} at step {start_step}")
+    elif main and checkpoint_path.exists():
+        raise UserError(f"{run_dir}: already holds a training run; pass --resume to continue it or choose another --out")
+
+    if main:
+        _remove_stale_partials(run_dir)
+    step_obj.wrapped = {name: distributed.wrap_ddp(net, device) for name, net in step_obj.nets.items()}
+    for net in step_obj.nets.values():
+        net.train()
+
+    use_amp = loop_config.mixed_precision and device.type == "cuda"
+
+    def autocast() -> Any:
+        return torch.autocast("cuda", dtype=torch.bfloat16) if use_amp else contextlib.nullcontext()
+
+    sampler = StepSampler(start_step, loop_config.batch_size, distributed.rank(), distributed.world_size())
+    # The loader's own generator: iter(loader) would otherwise draw its base seed from the global torch RNG
+    # right after a resume restored it, shifting every later random draw (pools, dropout) against a straight run.
+    loader = DataLoader(
+        dataset, batch_size=loop_config.batch_size, sampler=sampler, num_workers=loop_config.num_workers,
+        pin_memory=device.type == "cuda", persistent_workers=False, worker_init_fn=_worker_signal_handling,
+        generator=torch.Generator().manual_seed(loop_config.seed),
+    )
+    exported_generator = lambda: ema.shadow if ema else generator  # noqa: E731
+
+    saved_at = {"step": -1}
+
+    def save(step: int) -> None:
+        saved_at["step"] = step
+        if main:
+            save_checkpoint(checkpoint_path, _checkpoint_state(step_obj, ema, step, loop_config, task_config))
+            step_obj.export(exported_generator(), run_dir, step)
+
+    def hit(every: int, step: int) -> bool:
+        return every > 0 and (step % every == 0 or step == loop_config.max_steps)
+
+    last_logs: dict[str, Any] = {}
+    running: dict[str, float] = {}
+    running_count = 0
+    step = start_step
+    started = time.perf_counter()
+    if main:
+        write_run_report(run_dir, f"{run_dir.name}: starting at step {start_step} of {loop_config.max_steps}", getattr(step_obj, "sample_columns", ()))
+    with _stop_flag_on_signals() as stop, TrainingProgress(loop_config.max_steps, start_step) as progress, _batches(loader) as batches:
+        while step < loop_config.max_steps:
+            try:
+                batch = _to_device(next(batches), device)
+            except RuntimeError as exc:
+                if not (stop["stop"] or "DataLoader worker" in str(exc)):
+                    raise
+                save(step)  # a worker was killed from outside: keep the work done so far
+                distributed.cleanup_distributed()
+                raise TrainingInterrupted(step, checkpoint_path) from None
+            logs = step_obj.run(batch, step, autocast)
+            step += 1
+            if ema is not None:
+                ema.update(generator, step)
+            for key, value in logs.items():
+                running[key] = running.get(key, 0.0) + float(value)
+            running_count += 1
+
+            if hit(loop_config.log_every, step):
+                elapsed = time.perf_counter() - started
+                record = {"step": step, **{k: v / running_count for k, v in running.items()}}
+                record["lr"] = next(iter(step_obj.optimizers.values())).param_groups[0]["lr"]
+                record["it_per_s"] = (step - start_step) / elapsed if elapsed > 0 else math.nan
+                running, running_count = {}, 0
+                warnings = step_obj.warnings(record) if hasattr(step_obj, "warnings") else []
+                if warnings:
+                    record["warnings"] = warnings
+                    if main:
+                        for line in warnings:
+                            log(f"[yellow]warning[/] step {step}: {escape(line)}")
+                if main:
+                    _append_jsonl(metrics_path, record)
+                last_logs = record
+                progress.report(step, {k: v for k, v in record.items() if k not in ("step", "lr", "it_per_s", "warnings")})
+            if main and fixed_batch is not None and hit(loop_config.sample_every, step):
+                with torch.no_grad():
+                    grid = step_obj.sample_grid(exported_generator(), _to_device(fixed_batch, device))
+                pixels = (grid.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+                write_image(run_dir / "samples" / f"step_{step:07d}.png", pixels)
+                write_run_report(run_dir, f"{run_dir.name}: step {step} of {loop_config.max_steps}", getattr(step_obj, "sample_columns", ()))
+            if main and hit(loop_config.validate_every, step):
+                val = step_obj.validate(exported_generator())
+                if val:
+                    _append_jsonl(metrics_path, {"step": step, **val})
+                    last_logs = {**last_logs, **val}
+                    log(f"step {step}: " + "  ".join(f"{k} {v:.4f}" for k, v in val.items()))
+            if hit(loop_config.checkpoint_every, step):
+                save(step)
+            progress.advance(step)
+            if stop["stop"]:
+                save(step)
+                distributed.cleanup_distributed()
+                raise TrainingInterrupted(step, checkpoint_path)
+    if saved_at["step"] != step:
+        save(step)
+    return last_logs
+
+
+def prepare_device(loop_config: LoopConfig) -> torch.device:
+    """Seed every RNG and resolve the device, joining the torchrun process group when launched by it."""
+    device = distributed.init_distributed_if_launched(resolve_device(loop_config.device))
+    seed_everything(loop_config.seed)
+    return device

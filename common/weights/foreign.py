@@ -1,0 +1,73 @@
+"""Reading the ``.pth`` files other projects release (BasicSR, Real-ESRGAN, junyanz's CycleGAN), safely.
+
+Only ``torch.load(weights_only=True)`` is used: tensors, dicts, lists and numbers are rebuilt, and a file that
+needs any other Python object is refused instead of executed. The containers these projects write are
+unwrapped the way their own loaders do it.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import torch
+
+from common.core.errors import UserError
+
+FOREIGN_SUFFIXES = (".pth", ".pt", ".ckpt")
+# Real-ESRGAN's RealESRGANer prefers the EMA weights, then the plain ones; Lightning-style files use state_dict.
+CONTAINER_KEYS = ("params_ema", "params", "state_dict", "model_state_dict", "generator")
+
+
+def is_foreign_checkpoint(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in FOREIGN_SUFFIXES
+
+
+def read_foreign_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], str]:
+    """The state dict inside a released checkpoint, on the CPU.
+
+    Accepts a bare state dict (with or without ``_metadata``, zip or legacy serialisation) or a dict holding
+    one under ``params_ema`` (preferred, as Real-ESRGAN does), ``params`` (BasicSR), ``state_dict``...; a
+    ``module.`` prefix from DataParallel/DDP is removed.
+
+    Returns:
+        (state dict with string keys and tensor values, where it was found: ``"params_ema"``, ``"bare state dict"``...)
+
+    Raises:
+        UserError: missing file, not a torch checkpoint, a pickle that needs arbitrary objects, or no state
+            dict inside.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: model file not found")
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsupported object"
+        raise UserError(f"{path}: refused to load: the file needs Python objects beyond tensors ({reason[:160]})") from None
+    except Exception as exc:  # torch's loaders raise many types for files that are not checkpoints (KeyError for text)
+        raise UserError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {str(exc).strip()[:160]})") from None
+    state, where = _unwrap(loaded, path)
+    if state and all(key.startswith("module.") for key in state):
+        state = {key[len("module."):]: value for key, value in state.items()}
+    return state, where
+
+
+def _unwrap(loaded: object, path: Path) -> tuple[dict[str, torch.Tensor], str]:
+    if not isinstance(loaded, dict):
+        raise UserError(f"{path}: expected a state dict, found a {type(loaded).__name__}")
+    for key in CONTAINER_KEYS:
+        if isinstance(loaded.get(key), dict):
+            return _tensors_only(loaded[key], path, key), key
+    return _tensors_only(loaded, path, "the file"), "bare state dict"
+
+
+def _tensors_only(state: dict, path: Path, where: str) -> dict[str, torch.Tensor]:
+    tensors = {key: value for key, value in state.items() if isinstance(key, str) and isinstance(value, torch.Tensor)}
+    if not tensors:
+        keys = ", ".join(map(str, list(state)[:6]))
+        raise UserError(f"{path}: no weights found (top-level keys: {keys or 'none'}; expected params_ema, params or a state dict)")
+    if len(tensors) != len(state):
+        others = [str(key) for key, value in state.items() if not isinstance(value, torch.Tensor)][:4]
+        raise UserError(f"{path}: {where} mixes weights with other entries ({', '.join(others)}); not a state dict")
+    return dict(tensors)
