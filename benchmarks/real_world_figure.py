@@ -29,8 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/real_world_crops.png")
     args = parser.parse_args()
-    from common.io.images import read_rgb8, write_image
     from common.degrade.matlab_bicubic import imresize, modcrop
+    from common.io.images import read_rgb8, write_image
     from superres.degraded_eval import degrade_for_evaluation
     from superres.upscaler import Upscaler
 

@@ -32,8 +32,8 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     args = parser.parse_args()
 
-    from common.io.images import write_image
     from common.io.batch import OutputOptions, process_files
+    from common.io.images import write_image
     from superres.upscaler import Upscaler
 
     upscaler = Upscaler.from_pretrained(args.model, device="cpu", tile=args.tile)

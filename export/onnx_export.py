@@ -6,12 +6,14 @@ fails (leaving no file) when the fp32 max absolute difference exceeds 1e-4.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import onnx
@@ -19,9 +21,9 @@ import torch
 from torch import nn
 
 from common.core.errors import UserError
-from common.core.files import publish_temp_file
+from common.core.files import check_writable, publish_temp_file, remove_stale_partials
 from export.graph_tidy import check_valid, drop_stale_value_info, topologically_sorted
-from export.metadata import add_doc_strings, write_sidecar
+from export.metadata import add_doc_strings, sidecar_path, write_sidecar
 
 FP32_TOLERANCE = 1e-4
 FP16_TOLERANCE = 2e-2
@@ -96,14 +98,31 @@ def verify(path: Path, module: nn.Module, channels: int, multiple_of: int, toler
     return VerificationReport(diffs, tolerance)
 
 
-def finish_graph(model: onnx.ModelProto, metadata: dict[str, str], precision: str, opset: int, multiple_of: int, path: Path) -> dict[str, str]:
-    """Stamp the metadata (with precision, opset and multiple) and doc strings on ``model`` and check it is a
-    valid ONNX graph; returns the metadata written.
+def written_opset(model: onnx.ModelProto) -> int:
+    """The default-domain opset the graph really declares (what a runtime must support)."""
+    return next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
+
+
+def check_opset(opset: int) -> None:
+    """Refuse an opset the exporter cannot write: older than 17, or newer than the installed onnx defines (the
+    exporter would fall back to another opset with a traceback).
+
+    Raises:
+        UserError: naming ``--opset`` and the supported range.
+    """
+    newest = onnx.defs.onnx_opset_version()
+    if not 17 <= opset <= newest:
+        raise UserError(f"--opset {opset}: gansuite exports opsets 17 to {newest} (the newest the installed onnx {onnx.__version__} defines)")
+
+
+def finish_graph(model: onnx.ModelProto, metadata: dict[str, str], precision: str, multiple_of: int, path: Path) -> dict[str, str]:
+    """Stamp the metadata (with precision, the opset the graph declares, and multiple) and doc strings on ``model``
+    and check it is a valid ONNX graph; returns the metadata written.
 
     Raises:
         ExportVerificationError: the checker refuses the graph (nothing is written).
     """
-    meta = {**metadata, "precision": precision, "opset": str(opset), "multiple_of": str(multiple_of)}
+    meta = {**metadata, "precision": precision, "opset": str(written_opset(model)), "multiple_of": str(multiple_of)}
     onnx.helper.set_model_props(model, meta)
     add_doc_strings(model, meta)
     try:
@@ -155,26 +174,57 @@ def export_onnx(
     path = Path(path)
     if path.exists() and not overwrite:
         raise UserError(f"{path}: already exists (pass --overwrite to replace it)")
-    if opset < 17:
-        raise UserError(f"--opset {opset}: gansuite exports need opset 17 or newer")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_opset(opset)
+    prepare_output(path)
     module = module.float().eval().cpu()
     model = _export_to_proto(module, channels, opset, multiple_of)
+    if written_opset(model) != opset:
+        raise UserError(f"--opset {opset}: the exporter wrote opset {written_opset(model)} instead; no file written")
     if fp16:
         model = drop_stale_value_info(topologically_sorted(convert_to_fp16(model)))
-    meta = finish_graph(model, metadata, "fp16" if fp16 else "fp32", opset, multiple_of, path)
+    meta = finish_graph(model, metadata, "fp16" if fp16 else "fp32", multiple_of, path)
     if real_image is None:
         real_image = synthetic_test_image()
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+    with writing_output(path), tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.", suffix=".partial") as tmp:
         candidate = Path(tmp) / path.name
         save_onnx_atomic(model, candidate)
         report = verify(candidate, module, channels, multiple_of, FP16_TOLERANCE if fp16 else FP32_TOLERANCE, real_image, input_range)
         if report.worst > report.tolerance:
             details = ", ".join(f"{name}: {diff:.2e}" for name, diff in report.max_abs_diff.items())
             raise ExportVerificationError(f"{path}: onnxruntime differs from PyTorch by more than {report.tolerance:g} ({details}); no file written")
-        os.replace(candidate, path)
-    write_sidecar(path, meta)
+        publish_with_sidecar(candidate, path, meta)
     return report
+
+
+def publish_with_sidecar(candidate: Path, path: Path, meta: dict[str, str]) -> None:
+    """Move the verified ``candidate`` onto ``path``, then write its sidecar; when the sidecar cannot be written,
+    the model goes again, so an export is never left half done."""
+    os.replace(candidate, path)
+    try:
+        write_sidecar(path, meta)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def prepare_output(path: Path) -> None:
+    """Before any export work: the folder of ``path`` must take a file, and temporary files a killed export left
+    there (SIGKILL, power loss) are removed.
+
+    Raises:
+        UserError: naming ``path``, when nothing can be written there.
+    """
+    check_writable(path.parent, str(path))
+    remove_stale_partials(path.parent, {path.name, sidecar_path(path).name})
+
+
+@contextlib.contextmanager
+def writing_output(path: Path) -> Iterator[None]:
+    """A failure to write (full disk, permissions) names ``path`` and its cause, not a temporary name."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write ({exc.strerror or type(exc).__name__}); no file written") from None
 
 
 def synthetic_test_image(height: int = 96, width: int = 80) -> np.ndarray:

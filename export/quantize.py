@@ -89,24 +89,28 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         UserError: calibration folder empty or too small; ExportVerificationError: a graph disagrees.
     """
     from export.graph_tidy import drop_unused_opsets
-    from export.metadata import write_sidecar
-    from export.onnx_export import ExportVerificationError, export_onnx, finish_graph, save_onnx_atomic, synthetic_test_image
+    from export.onnx_export import (
+        ExportVerificationError, check_opset, export_onnx, finish_graph, prepare_output, publish_with_sidecar, save_onnx_atomic,
+        synthetic_test_image, writing_output,
+    )
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=output.parent) as tmp:
+    check_opset(opset)
+    prepare_output(output)
+    with writing_output(output), tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.", suffix=".partial") as tmp:
         fp32_path = Path(tmp) / "fp32.onnx"
         report = export_onnx(module, fp32_path, metadata, input_range=input_range, multiple_of=multiple_of, opset=opset, real_image=real_image)
         int8_path = Path(tmp) / "int8.onnx"
         quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, 64, 32, input_range, multiple_of))
         quantized = drop_unused_opsets(onnx.load(str(int8_path)))
-        meta = finish_graph(quantized, metadata, "int8", opset, multiple_of, output)
+        meta = finish_graph(quantized, metadata, "int8", multiple_of, output)
         onnx.save_model(quantized, str(int8_path))
         image = real_image if real_image is not None else synthetic_test_image()
         max_level, psnr = int8_agreement(int8_path, module, image, input_range, multiple_of)
         if psnr < INT8_MIN_PSNR:
             raise ExportVerificationError(f"{output}: int8 is {psnr:.1f} dB from PyTorch fp32 (max {max_level} levels), below {INT8_MIN_PSNR} dB; no file written")
-        save_onnx_atomic(quantized, output)
-    write_sidecar(output, meta)
+        candidate = Path(tmp) / output.name
+        save_onnx_atomic(quantized, candidate)
+        publish_with_sidecar(candidate, output, meta)
     return Int8Report(max_level, psnr, report.worst)
 
 

@@ -25,6 +25,10 @@ def choose_providers(device: str = "auto") -> list[str]:
     return wanted or ["CPUExecutionProvider"]
 
 
+MAX_SCALE = 16  # sizes read from a file's metadata are bounded before anything is allocated for them
+MAX_MULTIPLE_OF = 64
+
+
 class OnnxSession:
     """A gansuite ONNX model ready to run.
 
@@ -66,8 +70,12 @@ class OnnxSession:
             self.multiple_of = int(self.metadata.get("multiple_of", "1"))
         except ValueError as exc:
             raise UserError(f"{self.path}: malformed gansuite metadata ({exc})") from None
-        if self.scale < 1 or self.multiple_of < 1 or self.input_range[0] >= self.input_range[1] or self.output_range[0] >= self.output_range[1]:
-            raise UserError(f"{self.path}: malformed gansuite metadata (scale {self.scale}, ranges {self.input_range} {self.output_range})")
+        if not (1 <= self.scale <= MAX_SCALE and 1 <= self.multiple_of <= MAX_MULTIPLE_OF):
+            # Checked before the probe run, whose input side is 8 x multiple_of: a forged value must not allocate.
+            raise UserError(f"{self.path}: malformed gansuite metadata (scale {self.scale} must be 1..{MAX_SCALE}, "
+                            f"multiple_of {self.multiple_of} must be 1..{MAX_MULTIPLE_OF})")
+        if self.input_range[0] >= self.input_range[1] or self.output_range[0] >= self.output_range[1]:
+            raise UserError(f"{self.path}: malformed gansuite metadata (ranges {self.input_range} {self.output_range})")
         self._check_scale_against_the_graph()
 
     def _check_scale_against_the_graph(self) -> None:

@@ -225,8 +225,8 @@ def _add_degrade(sub: argparse._SubParsersAction) -> None:
 def run_degrade(args: argparse.Namespace) -> int:
     import itertools
 
-    from common.io.batch import output_options_from_args, process_files
     from common.degrade.config import DegradationConfig, load_degradation_config
+    from common.io.batch import output_options_from_args, process_files
     from superres.degrade_preview import degrade_image
 
     config = load_degradation_config(args.degradation_config) if args.degradation_config else DegradationConfig()

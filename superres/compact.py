@@ -7,10 +7,13 @@ Module names follow Real-ESRGAN's ``SRVGGNetCompact`` (``body.<i>``), so ``reale
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from common.core.config import check_limits
 
 MODEL_KIND = "srvgg_compact"
 ACTIVATIONS = ("prelu", "relu", "leakyrelu")
@@ -36,6 +39,14 @@ class CompactConfig:
     num_features: int = 64
     num_convs: int = 32
     activation: str = "prelu"
+
+    # Bounds on sizes read from files or options: checked before anything is built.
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "scale": (1, 8), "in_channels": (1, 4), "out_channels": (1, 4), "num_features": (1, 1024), "num_convs": (0, 512),
+    }
+
+    def __post_init__(self) -> None:
+        check_limits(self)
 
 
 def _activation(kind: str, channels: int) -> nn.Module:

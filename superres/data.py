@@ -16,8 +16,8 @@ from torch.utils.data import Dataset
 
 from common.core.console import log
 from common.core.errors import UserError
-from common.io.images import list_images, read_rgb8
 from common.degrade.matlab_bicubic import imresize_uint8, modcrop
+from common.io.images import list_images, read_rgb8
 from superres.degraded_eval import degrade_for_evaluation
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from common.core.errors import UserError
 from common.degrade.config import DegradationConfig
 from common.degrade.second_order import degrade
-from common.core.errors import UserError
 from common.io.images import as_rgb8
 
 

@@ -18,8 +18,8 @@ import kornia
 import numpy as np
 import torch
 
-from common.degrade.second_order import jpeg_libjpeg
 from common.degrade.matlab_bicubic import imresize
+from common.degrade.second_order import jpeg_libjpeg
 
 EVAL_SEED = 20261123
 

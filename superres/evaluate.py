@@ -6,8 +6,8 @@ from typing import Callable
 
 import torch
 
-from common.metrics.sr_protocol import sr_scores
 from common.degrade.matlab_bicubic import imresize_uint8
+from common.metrics.sr_protocol import sr_scores
 from superres.data import EvalImage
 
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from common.core.config import check_limits
 from common.nn.blocks import PixelShuffleUpsampler, ResidualBlock, conv, init_kaiming_scaled_, make_activation, make_norm
 
 MODEL_KIND = "srresnet"
@@ -47,6 +49,14 @@ class SRResNetConfig:
     hr_conv: bool = False
     global_residual: bool = False
     upsampler: str = "progressive"
+
+    # Bounds on sizes read from files or options: checked before anything is built.
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "scale": (1, 8), "in_channels": (1, 4), "num_blocks": (0, 512), "channels": (1, 1024), "head_kernel": (1, 15), "tail_kernel": (1, 15),
+    }
+
+    def __post_init__(self) -> None:
+        check_limits(self)
 
 
 def srresnet_paper_config(scale: int = 4, num_blocks: int = 16, channels: int = 64) -> SRResNetConfig:

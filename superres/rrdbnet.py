@@ -6,10 +6,13 @@ Module names follow BasicSR's ``RRDBNet`` so that its released state dicts (``Re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from common.core.config import check_limits
 
 MODEL_KIND = "rrdbnet"
 RESIDUAL_SCALE = 0.2  # every dense block and every RRDB adds 0.2 x its body (the paper's residual scaling)
@@ -38,6 +41,14 @@ class RRDBNetConfig:
     num_features: int = 64
     num_blocks: int = 23
     growth: int = 32
+
+    # Bounds on sizes read from files or options: checked before anything is built.
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "scale": (1, 8), "in_channels": (1, 4), "out_channels": (1, 4), "num_features": (1, 1024), "num_blocks": (0, 512), "growth": (1, 1024),
+    }
+
+    def __post_init__(self) -> None:
+        check_limits(self)
 
 
 class ResidualDenseBlock(nn.Module):

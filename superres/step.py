@@ -8,13 +8,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from common.core.config import config_to_dict
 from common.degrade.config import DegradationConfig
+from common.degrade.matlab_bicubic import imresize
 from common.degrade.second_order import degrade
 from common.nn.adversarial import GANLoss
 from common.train.loop import step_sample_ids
-from common.degrade.matlab_bicubic import imresize
 from common.weights.model_files import save_weights
-from common.core.config import config_to_dict
 from superres.data import EvalImage
 from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
 from superres.architectures import SRModel, model_kind

@@ -9,9 +9,9 @@ from typing import Any
 import torch
 
 from common.core.config import config_to_dict
+from common.core.errors import UserError
 from common.degrade.config import DegradationConfig
 from common.nn.discriminators import SRGANDiscriminator, SRGANDiscriminatorConfig
-from common.core.errors import UserError
 from common.nn.perceptual import PerceptualLoss
 from common.train.loop import LoopConfig, fit, prepare_device
 from superres.data import SRTrainDataset, load_eval_set

@@ -13,12 +13,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from common.nn.blocks import fold_batch_norm
 from common.core.device import resolve_device
 from common.core.errors import UserError
 from common.degrade.matlab_bicubic import imresize
-from common.io.resize_array import resize_to  # noqa: F401  (re-exported: superres.upscaler.resize_to)
 from common.io.images import array_to_image, image_to_array
+from common.io.resize_array import resize_to  # noqa: F401  (re-exported: superres.upscaler.resize_to)
+from common.nn.blocks import fold_batch_norm
 from common.tiling.torch_apply import tiled_apply
 from superres.architectures import SRModel
 from superres.pretrained import load_sr_model

@@ -220,11 +220,12 @@ def test_config_claiming_ten_thousand_blocks_is_refused_before_building(tmp_path
     from superres.pretrained import load_sr_model
 
     net = SRResNet(lr_shuffle_config(2, num_blocks=1, channels=8))
-    config = {**config_to_dict(net.config), "num_blocks": 10_000}
-    header = {"gansuite": json.dumps({"format": "gansuite", "kind": "srresnet", "config": config})}
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, tmp_path / "liar.safetensors", metadata=header)
-    with pytest.raises(UserError, match="the config describes"):
-        load_sr_model(tmp_path / "liar.safetensors")
+    for blocks, refusal in ((10_000, "num_blocks 10,000 is outside the supported 0..512"), (500, "the config describes")):
+        config = {**config_to_dict(net.config), "num_blocks": blocks}
+        header = {"gansuite": json.dumps({"format": "gansuite", "kind": "srresnet", "config": config})}
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, tmp_path / "liar.safetensors", metadata=header)
+        with pytest.raises(UserError, match=refusal):
+            load_sr_model(tmp_path / "liar.safetensors")
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, tmp_path / "bad.safetensors", metadata={"gansuite": "{not json"})
     with pytest.raises(UserError, match="malformed gansuite metadata"):
         load_sr_model(tmp_path / "bad.safetensors")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from common.train.checkpoint import load_checkpoint
 from common.core.errors import UserError
 from common.io.images import list_images, read_rgb8
+from common.train.checkpoint import load_checkpoint
 from translate.data import find_domain_folders
 from common.metrics.fid import FeatureExtractor, features_of, frechet_distance, kernel_inception_distance
 from translate.translator import Translator

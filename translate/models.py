@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
 
+from common.core.config import check_limits
 from common.nn.blocks import ResidualBlock, init_normal_, make_norm
 
 MODEL_KIND = "resnet_generator"
@@ -43,6 +45,14 @@ class ResnetGeneratorConfig:
     residual_output: bool = False
     input_skip: bool = False
     input_skip_gain: float = 1.0
+
+    # Bounds on sizes read from files or options: checked before anything is built.
+    LIMITS: ClassVar[dict[str, tuple[int, int]]] = {
+        "in_channels": (1, 4), "out_channels": (1, 4), "ngf": (1, 1024), "n_blocks": (0, 512),
+    }
+
+    def __post_init__(self) -> None:
+        check_limits(self)
 
 
 class ResnetGenerator(nn.Module):

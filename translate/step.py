@@ -25,9 +25,10 @@ class CycleGenerators(nn.Module):
         self.a2b, self.b2a = a2b, b2a
 
     def forward(self, real_a: torch.Tensor, real_b: torch.Tensor, identity: bool = False) -> dict[str, torch.Tensor]:
-        if identity and self.a2b.config.norm != "batch":
+        if identity and self.a2b.config.norm != "batch" and real_a.shape == real_b.shape:
             # One batch-2 pass per generator instead of two batch-1 passes; exact, since instance norm (or
-            # none) treats each image alone. Batch norm would mix the two, so it keeps separate passes.
+            # none) treats each image alone. Batch norm would mix the two, so it keeps separate passes, as do
+            # images of two sizes (--preprocess none).
             count = real_a.shape[0]
             fake_b, idt_b = self.a2b(torch.cat([real_a, real_b])).split(count)
             fake_a, idt_a = self.b2a(torch.cat([real_b, real_a])).split(count)

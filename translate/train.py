@@ -1,16 +1,17 @@
 """CycleGAN training: the reference recipe as a frozen config, run by the generic loop."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from common.nn.discriminators import PatchGANConfig, PatchGANDiscriminator
 from common.core.console import log
 from common.core.errors import UserError
 from common.nn.adversarial import GAN_KINDS
+from common.nn.discriminators import PatchGANConfig, PatchGANDiscriminator
 from common.train.loop import LoopConfig, fit, prepare_device
 from translate.data import UnpairedDataset, find_domain_folders
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
@@ -88,6 +89,8 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
     folders = find_domain_folders(config.data, *config.domains)
     device = prepare_device(loop_config)
     dataset = UnpairedDataset(folders.train_a, folders.train_b, config.load_size, config.crop_size, config.flip, config.preprocess, loop_config.seed)
+    if config.preprocess == "none":
+        _check_full_resolution_sizes(dataset.paths_a + dataset.paths_b, config)
     steps_per_epoch = max(1, len(dataset) // loop_config.batch_size)
     schedule_steps = steps_per_epoch * (config.n_epochs + config.n_epochs_decay)
     if loop_config.max_steps <= 0:
@@ -114,6 +117,28 @@ def _check_options(config: CycleGANConfig, loop_config: LoopConfig) -> None:
         raise UserError(f"--crop-size {config.crop_size}: larger than --load-size {config.load_size}")
     if config.preprocess == "none" and loop_config.batch_size > 1:
         raise UserError("--preprocess none keeps each image's own size, so it needs --batch-size 1")
+    if config.preprocess == "none" and config.gan_loss == "wgan":
+        raise UserError("--gan-loss wgan mixes real and fake images of one size; with --preprocess none they differ: use --preprocess crop")
+
+
+def smallest_side_accepted(config: CycleGANConfig) -> int:
+    """The smallest image side (after cropping to a multiple of 4) that both networks and the cycle loss accept."""
+    generator_min = 8  # the 7x7 reflection pad needs more than 3 pixels, and two halvings leave 2 for the blocks' pads
+    return max(generator_min, config.discriminator.min_input_size(), 4 * math.ceil(config.cycle_lowpass))
+
+
+def _check_full_resolution_sizes(paths: list[Path], config: CycleGANConfig) -> None:
+    """With ``--preprocess none`` every training image is used at its own size: refuse, before training, one that
+    is too small for the networks (reading only the image headers)."""
+    from PIL import Image
+
+    least = smallest_side_accepted(config)
+    for path in paths:
+        with Image.open(path) as image:
+            side = min(image.size) // 4 * 4
+        if side < least:
+            raise UserError(f"{path}: {image.size[0]}x{image.size[1]} is too small for --preprocess none (each side must be at "
+                            f"least {least} pixels for these networks); use --preprocess crop, which pads small images")
 
 
 def _fixed_batch(folders, config: CycleGANConfig, seed: int, count: int = 4) -> dict[str, torch.Tensor]:

@@ -15,9 +15,9 @@ from PIL import Image
 
 from common.core.device import resolve_device
 from common.core.errors import UserError
-from common.weights.foreign import is_foreign_checkpoint
 from common.io.images import array_to_image, image_to_array
 from common.tiling.torch_apply import blended_tiled_apply
+from common.weights.foreign import is_foreign_checkpoint
 from common.weights.model_files import load_model
 from translate.importers import import_cyclegan_generator
 from translate.models import MODEL_KIND, ResnetGenerator, ResnetGeneratorConfig

@@ -11,7 +11,31 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
+from common.core.errors import UserError
+
 T = TypeVar("T")
+
+
+class ConfigLimitError(UserError, ValueError):
+    """A size in a config (from a file or an option) is outside what the model is built for. A ValueError, so
+    code that checks configs catches it; a UserError, so the CLIs print it as one line."""
+
+
+def check_limits(config: Any) -> None:
+    """Refuse a config whose sizes are outside its class's ``LIMITS`` ({field: (low, high)}, inclusive).
+
+    Called from the configs' ``__post_init__``, so a file asking for 300,000 blocks is refused before anything is
+    built, even on the meta device.
+
+    Raises:
+        ConfigLimitError: the first field that is not an integer within its bounds.
+    """
+    for name, (low, high) in getattr(type(config), "LIMITS", {}).items():
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigLimitError(f"{name} must be a whole number, got {value!r}")
+        if not low <= value <= high:
+            raise ConfigLimitError(f"{name} {value:,} is outside the supported {low}..{high:,}")
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from common.degrade.kernels import gaussian_family_kernels, identity_kernels, sinc_kernels
 from common.degrade.config import KERNEL_KINDS, RESIZE_MODES, DegradationConfig, DegradationPass
+from common.degrade.kernels import gaussian_family_kernels, identity_kernels, sinc_kernels
 
 DEGRADATION_STREAM = 0x6465_6772  # keeps these draws apart from the data loader's, which use the same ids
 

@@ -13,10 +13,16 @@ import numpy as np
 
 from common.core.console import console, error_line, escape, log, make_progress
 from common.core.errors import UserError
+from common.core.files import remove_stale_partials
 from common.io.images import IMAGE_SUFFIXES, list_images, read_image, read_software_marker, write_image
 
 ImageFunction = Callable[[np.ndarray], np.ndarray]
 MARKER_PREFIX = "gansuite"
+# Extensions of files this tool reads or writes nothing of (animations, video, camera raw, documents): an -o
+# ending in one is a mistaken file name, never a folder to create.
+NOT_IMAGE_OUTPUTS = (".gif", ".apng", ".heic", ".heif", ".avif", ".jxl", ".jp2", ".svg", ".ico", ".tga", ".exr", ".hdr",
+                     ".psd", ".dng", ".cr2", ".nef", ".arw", ".pdf", ".txt", ".json", ".mp4", ".mov", ".avi", ".mkv",
+                     ".webm", ".m4v")
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,29 @@ class OutputOptions:
     marker: str = MARKER_PREFIX
     output_suffixes: str = ""
     debug: bool = False
+
+    def __post_init__(self) -> None:
+        check_output_names(self.output, self.suffix, self.ext)
+
+
+def check_output_names(output: str | None, suffix: str, ext: str) -> None:
+    """Refuse names that would leave the output folder or write what the user did not ask for.
+
+    Raises:
+        UserError: naming ``-o``, ``--suffix`` or ``--ext``: a NUL byte; a suffix with a path separator;
+            an extension that is not an image type written here; an ``-o`` ending in a non-image extension.
+    """
+    writable = ", ".join(s.lstrip(".") for s in IMAGE_SUFFIXES)
+    if ext != "auto" and ("." + ext.lower().lstrip(".") not in IMAGE_SUFFIXES):
+        raise UserError(f"--ext {ext!r}: not an image type written here; use auto or one of {writable}")
+    if any(ch in suffix for ch in "/\\\0"):
+        raise UserError(f"--suffix {suffix!r}: must be a plain part of a file name (no /, \\ or NUL)")
+    if output is not None:
+        if "\0" in output:
+            raise UserError(f"-o {output!r}: holds a NUL byte")
+        kind = Path(output).suffix.lower()
+        if kind in NOT_IMAGE_OUTPUTS and not Path(output).is_dir():
+            raise UserError(f"-o {output}: {kind} is not an image type written here; name a {writable} file, or a folder")
 
 
 def output_options_from_args(args: argparse.Namespace, suffix: str, marker: str, output_suffixes: str) -> OutputOptions:
@@ -78,6 +107,16 @@ def _make_output_folder(folder: Path) -> None:
         raise UserError(f"-o {folder}: cannot create the folder ({exc.strerror or exc})") from None
 
 
+def _remove_stale_partials(targets: list[Path]) -> None:
+    """Temporary files that a killed earlier run (SIGKILL, power loss) left while writing one of ``targets``."""
+    by_folder: dict[Path, set[str]] = {}
+    for target in targets:
+        by_folder.setdefault(target.parent, set()).add(target.name)
+    removed = sum(remove_stale_partials(folder, names) for folder, names in by_folder.items())
+    if removed:
+        log(f"removed {removed} temporary file(s) left by an interrupted earlier run")
+
+
 def _is_earlier_output(path: Path, siblings: set[Path], options: OutputOptions) -> bool:
     """A result of this tool: its Software tag says so, or its name is another input's name + one of our suffixes."""
     marker = read_software_marker(path)
@@ -86,6 +125,15 @@ def _is_earlier_output(path: Path, siblings: set[Path], options: OutputOptions) 
     pattern = "|".join(p for p in (re.escape(options.suffix) if options.suffix else "", options.output_suffixes) if p)
     match = re.fullmatch(rf"(.+?)(?:{pattern})", path.stem) if pattern else None
     return bool(match) and any(s.parent == path.parent and s.stem == match.group(1) for s in siblings)
+
+
+def _named(source: Path, function: ImageFunction, pixels: np.ndarray) -> np.ndarray:
+    """``function(pixels)``, with a user error that does not name a file said of ``source``."""
+    try:
+        return function(pixels)
+    except UserError as exc:
+        message = str(exc)
+        raise UserError(message if message.startswith(str(source)) else f"{source}: {message}") from None
 
 
 def collect_sources(inputs: list[str], options: OutputOptions) -> list[Path]:
@@ -118,6 +166,7 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
         raise UserError(f"-o {options.output}: names one file, but there are {len(sources)} inputs; give a folder")
     if options.output and not names_a_file:
         _make_output_folder(Path(options.output))
+    _remove_stale_partials([output_path(source, options, len(sources) == 1) for source in sources])
     failures: list[Path] = []
     with make_progress() as progress:
         overall = progress.add_task(description, total=len(sources), info="")
@@ -126,7 +175,7 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
             try:
                 target = output_path(source, options, len(sources) == 1)
                 _check_target(source, target, options.overwrite)
-                result = function(read_image(source, options.max_pixels))
+                result = _named(source, function, read_image(source, options.max_pixels))
                 write_image(target, result, marker=options.marker, overwrite=options.overwrite)
                 log(f"{escape(str(source))} -> {escape(str(target))} ({result.shape[1]}x{result.shape[0]})")
             except UserError as exc:

@@ -92,10 +92,10 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
         UserError: missing, empty, truncated, non-image, unsupported or oversized file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: {'broken symbolic link or link loop' if path.is_symlink() else 'no such file'}")
+    check_regular_file(path)
     if path.stat().st_size == 0:
         raise UserError(f"{path}: empty file (0 bytes)")
+    width = height = 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -110,6 +110,8 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
                     f"{path}: {width}x{height} = {width * height / 1e6:.0f} MP is above the "
                     f"{max_pixels / 1e6:.0f} MP limit (possible decompression bomb); raise it with --max-pixels"
                 )
+            if image.format == "PNG":
+                check_png_can_hold(path, width, height, len(image.getbands()))
             orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
             if image.format == "PNG" and png_bit_depth(path) == 16 and image.mode not in ("I;16", "I", "I;16B"):
                 pixels = _read_with_opencv(path)
@@ -122,10 +124,52 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
                 pixels = pil_to_array(image, path)
     except UserError:
         raise
+    except MemoryError:
+        need = width * height * 3 * (2 if png_bit_depth(path) == 16 else 1)
+        raise UserError(f"{path}: out of memory decoding {width}x{height} = {width * height / 1e6:.0f} MP "
+                        f"(about {need / 2**30:.1f} GiB); free memory or leave --max-pixels at its limit") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         reason = "not a recognised image file" if isinstance(exc, UnidentifiedImageError) else str(exc)
         raise UserError(f"{path}: cannot read image ({reason})") from None
     return _apply_orientation(pixels, int(orientation))
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse, without opening it (a FIFO would block), anything but a regular file: a missing path, a broken link
+    or link loop, a folder, a FIFO, a device (a link to ``/dev/zero`` would be read for ever).
+
+    Raises:
+        UserError: naming ``path`` and what it is.
+    """
+    if path.is_file():
+        return
+    if path.is_symlink() and not path.exists():
+        raise UserError(f"{path}: broken symbolic link or link loop")
+    if not path.exists():
+        raise UserError(f"{path}: no such file")
+    if path.is_dir():
+        kind = "a folder"
+    elif path.is_fifo():
+        kind = "a FIFO"
+    elif path.is_char_device() or path.is_block_device():
+        kind = "a device"
+    else:
+        kind = "a socket or other special file"
+    raise UserError(f"{path}: not a regular file ({kind})")
+
+
+def check_png_can_hold(path: Path, width: int, height: int, channels: int) -> None:
+    """Refuse a PNG whose header claims more pixels than its bytes can hold: deflate packs at most 1032:1, so a
+    smaller file is truncated or its header forged (decoding it would first allocate the whole claimed image).
+
+    Raises:
+        UserError: naming ``path``, the claimed size and the file size.
+    """
+    least_raw = width * height * channels  # at 8 bits; 16-bit images need twice as many bytes
+    size = path.stat().st_size
+    if least_raw > 1032 * size + 4096:
+        raise UserError(f"{path}: the header claims {width}x{height} = {width * height / 1e6:.0f} MP, but the file's "
+                        f"{size:,} bytes cannot hold that many pixels (truncated, or a forged header)")
 
 
 def read_rgb8(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -150,6 +194,8 @@ SOFTWARE_TAG = 0x0131  # EXIF/TIFF "Software"; PNG uses a tEXt chunk of the same
 
 def read_software_marker(path: str | os.PathLike) -> str | None:
     """The ``Software`` tag of an image file (PNG text, EXIF or TIFF), or None; reads only the header."""
+    if not Path(path).is_file():
+        return None  # never open a FIFO or a device (it would block or never end); reading it reports it
     try:
         with Image.open(path) as image:
             text = image.info.get("Software") if image.format == "PNG" else image.getexif().get(SOFTWARE_TAG)
@@ -238,7 +284,9 @@ def list_images(paths: list[str | os.PathLike]) -> list[Path]:
     for entry in paths:
         entry_path = Path(entry)
         if entry_path.is_dir():
-            found.extend(sorted(p for p in entry_path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
+            # Not only regular files: a link loop, a FIFO or a device named like an image is kept, so that reading
+            # it reports it on its own line instead of leaving it out without a word. Folders are not images.
+            found.extend(sorted(p for p in entry_path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir()))
         elif entry_path.is_file():
             found.append(entry_path)
         elif any(ch in str(entry) for ch in "*?["):

@@ -6,7 +6,21 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from common.core.errors import UserError
+
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
+NON_FINITE_OUTPUT = "the model's output holds NaN or infinite values (damaged or diverged weights); nothing was written"
+
+
+def check_finite(result: np.ndarray) -> np.ndarray:
+    """``result`` itself, unless it holds NaN or infinity: clamped, those would be written as a flat black image.
+
+    Raises:
+        UserError: :data:`NON_FINITE_OUTPUT`.
+    """
+    if not np.isfinite(result).all():
+        raise UserError(NON_FINITE_OUTPUT)
+    return result
 
 
 def dtype_max(dtype: np.dtype) -> float:
@@ -46,7 +60,7 @@ def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, t
     for top, left, bottom, right in tile_boxes(height, width, tile):
         in_top, in_left, in_bottom, in_right = padded_box((top, left, bottom, right), pad, height, width)
         patch = pixels[in_top:in_bottom, in_left:in_right].transpose(2, 0, 1)[None].astype(np.float32) / np.float32(peak)
-        result = function(np.ascontiguousarray(patch))
+        result = check_finite(function(np.ascontiguousarray(patch)))
         off_top, off_left = (top - in_top) * scale, (left - in_left) * scale
         result = result[0, :, off_top : off_top + (bottom - top) * scale, off_left : off_left + (right - left) * scale]
         output[top * scale : bottom * scale, left * scale : right * scale] = np.round(np.clip(result, 0, 1) * np.float32(peak)).transpose(1, 2, 0)
@@ -94,7 +108,7 @@ def blended_tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, tile:
         for left in _starts(width, tile, stride):
             bottom, right = min(top + tile, height), min(left + tile, width)
             patch = pixels[top:bottom, left:right].transpose(2, 0, 1)[None].astype(np.float32) / np.float32(peak)
-            result = np.clip(function(np.ascontiguousarray(patch))[0], 0, 1)
+            result = np.clip(check_finite(function(np.ascontiguousarray(patch)))[0], 0, 1)
             weight = np.outer(_feather(bottom - top, overlap, top == 0, bottom == height), _feather(right - left, overlap, left == 0, right == width))[..., None]
             total[top:bottom, left:right] += result.transpose(1, 2, 0) * weight
             weights[top:bottom, left:right] += weight

@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from common.tiling.grid import blended_tiled_apply_numpy, dtype_max, padded_box, tile_boxes
+from common.core.errors import UserError
+from common.tiling.grid import NON_FINITE_OUTPUT, blended_tiled_apply_numpy, dtype_max, padded_box, tile_boxes
 
 TileFunction = Callable[[torch.Tensor], torch.Tensor]
 
@@ -50,6 +51,8 @@ def tiled_apply(
         patch = patch.permute(2, 0, 1)[None].to(device=device, dtype=torch.float32) / peak
         with torch.inference_mode():
             result = function(patch)
+        if not bool(torch.isfinite(result).all()):
+            raise UserError(NON_FINITE_OUTPUT)
         off_top, off_left = (top - in_top) * scale, (left - in_left) * scale
         result = result[0, :, off_top : off_top + (bottom - top) * scale, off_left : off_left + (right - left) * scale]
         result = (result.clamp(0, 1) * peak).round().permute(1, 2, 0).to("cpu", torch.int32).numpy()
@@ -74,7 +77,7 @@ def blended_tiled_apply(pixels: np.ndarray, function: TileFunction, tile: int = 
 
     def on_device(batch: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            return function(torch.from_numpy(batch).to(device)).clamp(0, 1).cpu().numpy()
+            return function(torch.from_numpy(batch).to(device)).cpu().numpy()  # checked and clamped by the numpy half
 
     return blended_tiled_apply_numpy(pixels, on_device, tile, overlap)
 

@@ -27,18 +27,18 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from common.train import distributed
-from common.train.checkpoint import load_checkpoint, save_checkpoint
 from common.core.config import config_to_dict
 from common.core.console import escape, log
 from common.core.device import resolve_device
-from common.nn.ema import EMA
 from common.core.errors import UserError
-from common.train.html_report import write_run_report
-from common.core.files import write_bytes_atomic
+from common.core.files import check_writable, write_bytes_atomic
 from common.io.images import write_image
-from common.train.rng import capture_rng_state, restore_rng_state, seed_everything
+from common.nn.ema import EMA
+from common.train import distributed
+from common.train.checkpoint import check_training_state, load_checkpoint, save_checkpoint
+from common.train.html_report import write_run_report
 from common.train.progress import TrainingProgress
+from common.train.rng import capture_rng_state, restore_rng_state, seed_everything
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,16 @@ def _remove_stale_partials(run_dir: Path) -> None:
                 stale.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def _naming_write_failures(path: Path, step: int) -> Iterator[None]:
+    """A full disk or a permission problem while saving names the final path and the step, not a temporary file."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write at step {step} ({exc.strerror or type(exc).__name__}); training stopped, "
+                        "the previous checkpoint is kept") from None
+
+
 def _config_differences(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:
     """Names of the (nested) options whose values differ, e.g. ``lambda_cycle (10.0 -> 5.0)``."""
     names = []
@@ -298,18 +308,23 @@ def fit(
     checkpoint_path = run_dir / "checkpoints" / "last.pt"
     metrics_path = run_dir / "metrics.jsonl"
     if main:
-        (run_dir / "samples").mkdir(parents=True, exist_ok=True)
+        check_writable(run_dir / "samples", str(run_dir))
 
     generator = step_obj.nets["generator"]
     ema = EMA(generator, loop_config.ema_decay) if loop_config.ema_decay > 0 else None
 
     start_step = 0
     if resume:
-        state = load_checkpoint(checkpoint_path, map_location=device)
+        state = check_training_state(load_checkpoint(checkpoint_path, map_location=device), checkpoint_path,
+                                     list(step_obj.nets), list(step_obj.optimizers))
         if state.get("task_config") != config_to_dict(task_config):
             changed = ", ".join(_config_differences(state.get("task_config") or {}, config_to_dict(task_config)))
             raise UserError(f"{checkpoint_path}: the checkpoint was made with other options: {changed}; resume with the same options")
-        start_step = _restore(step_obj, ema, state)
+        try:
+            start_step = _restore(step_obj, ema, state)
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+            reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            raise UserError(f"{checkpoint_path}: does not fit this run's networks or optimizers ({type(exc).__name__}: {reason})") from None
         if main:
             _truncate_jsonl(metrics_path, start_step)
             log(f"resumed from {checkpoint_path} at step {start_step}")
@@ -342,8 +357,10 @@ def fit(
     def save(step: int) -> None:
         saved_at["step"] = step
         if main:
-            save_checkpoint(checkpoint_path, _checkpoint_state(step_obj, ema, step, loop_config, task_config))
-            step_obj.export(exported_generator(), run_dir, step)
+            with _naming_write_failures(checkpoint_path, step):
+                save_checkpoint(checkpoint_path, _checkpoint_state(step_obj, ema, step, loop_config, task_config))
+            with _naming_write_failures(run_dir, step):
+                step_obj.export(exported_generator(), run_dir, step)
 
     def hit(every: int, step: int) -> bool:
         return every > 0 and (step % every == 0 or step == loop_config.max_steps)

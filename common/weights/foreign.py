@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 from pathlib import Path
 
 import torch
 
 from common.core.errors import UserError
+from common.weights.model_files import check_finite_weights
 
 FOREIGN_SUFFIXES = (".pth", ".pt", ".ckpt")
 # Real-ESRGAN's RealESRGANer prefers the EMA weights, then the plain ones; Lightning-style files use state_dict.
 CONTAINER_KEYS = ("params_ema", "params", "state_dict", "model_state_dict", "generator")
+ACCEPTED = "a gansuite .safetensors model, or a .pth/.pt/.ckpt state dict as BasicSR, Real-ESRGAN or junyanz's CycleGAN save it"
+ZIP_MAGIC = b"PK\x03\x04"  # torch.save since 1.6
+PICKLE_PROTOCOL = 0x80  # the first byte of a pickle of protocol 2+ (torch's legacy format starts with one)
 
 
 def is_foreign_checkpoint(path: str | os.PathLike) -> bool:
@@ -40,17 +45,44 @@ def read_foreign_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Te
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: model file not found")
+    _check_container(path)
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unsupported object"
-        raise UserError(f"{path}: refused to load: the file needs Python objects beyond tensors ({reason[:160]})") from None
+        unsafe, reason = _unpickler_reason(str(exc))
+        if unsafe:
+            raise UserError(f"{path}: refused to load: the file needs Python objects beyond tensors ({reason})") from None
+        raise UserError(f"{path}: a damaged PyTorch checkpoint ({reason}); expected {ACCEPTED}") from None
     except Exception as exc:  # torch's loaders raise many types for files that are not checkpoints (KeyError for text)
-        raise UserError(f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {str(exc).strip()[:160]})") from None
+        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path}: a damaged PyTorch checkpoint ({reason}); expected {ACCEPTED}") from None
     state, where = _unwrap(loaded, path)
     if state and all(key.startswith("module.") for key in state):
         state = {key[len("module."):]: value for key, value in state.items()}
+    check_finite_weights(state, str(path))
     return state, where
+
+
+def _unpickler_reason(message: str) -> tuple[bool, str]:
+    """(needs objects beyond tensors, the reason in a few plain words) from torch's weights-only error, whose
+    first lines are advice (with terminal colour codes) and whose cause follows ``WeightsUnpickler error:``."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", message)
+    match = re.search(r"WeightsUnpickler error:\s*(.+)", plain)
+    reason = (match.group(1) if match else plain.strip().splitlines()[0] if plain.strip() else "unreadable pickle").strip()
+    unsafe = reason.startswith("Unsupported global")
+    reason = reason.split(" was not an allowed global")[0]
+    return unsafe, reason[:160]
+
+
+def _check_container(path: Path) -> None:
+    """Refuse, by its first bytes, a file that is neither of torch.save's two formats (zip, or a legacy pickle),
+    so random bytes or a text file get a reason instead of the unpickler's internal error."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if not head:
+        raise UserError(f"{path}: empty file (0 bytes); expected {ACCEPTED}")
+    if head != ZIP_MAGIC and head[0] != PICKLE_PROTOCOL:
+        raise UserError(f"{path}: not a PyTorch checkpoint (neither a zip archive nor a pickle); expected {ACCEPTED}")
 
 
 def _unwrap(loaded: object, path: Path) -> tuple[dict[str, torch.Tensor], str]:

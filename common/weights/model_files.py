@@ -98,7 +98,20 @@ def load_weights(path: str | os.PathLike, expected_kind: str | tuple[str, ...]) 
     kinds = (expected_kind,) if isinstance(expected_kind, str) else expected_kind
     if meta.get("kind") not in kinds:
         raise UserError(f"{path}: this is a {meta.get('kind')!r} model, expected {' or '.join(kinds)}")
+    check_finite_weights(state, str(path))
     return state, meta
+
+
+def check_finite_weights(state: dict[str, torch.Tensor], origin: str) -> None:
+    """Refuse weights holding NaN or infinity: they give a flat black image that looks like a result.
+
+    Raises:
+        UserError: naming ``origin`` and the first such tensor.
+    """
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise UserError(f"{origin}: tensor {name} holds {bad:,} NaN or infinite value(s); the file is damaged or was saved from a diverged run")
 
 
 def load_model(path: str | os.PathLike, architectures: dict[str, tuple[type, type]]) -> tuple[torch.nn.Module, dict[str, Any]]:
@@ -120,11 +133,16 @@ def model_from_state(state: dict[str, torch.Tensor], meta: dict[str, Any], archi
     Raises:
         UserError: naming ``origin``, when the weights do not fit the config.
     """
-    from common.core.config import config_from_dict
+    from common.core.config import ConfigLimitError, config_from_dict
 
     config_class, model_class = architectures[meta["kind"]]
     try:
         config = config_from_dict(config_class, meta["config"])
+    except ConfigLimitError as exc:
+        raise UserError(f"{origin}: the config in the file is not buildable ({exc})") from None
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{origin}: malformed config in the file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    try:
         check_shapes_before_building(model_class, config, state)
         model = model_class(config)
         model.load_state_dict(state)

@@ -7,8 +7,8 @@ from superres.data import SRTrainDataset
 from superres.models import SRResNet, lr_shuffle_config
 from superres.train import SRTrainConfig, build_sr_step, gan_recipe
 from tests.helpers import make_image_folder
-from common.weights.model_files import save_weights
 from common.core.config import config_to_dict
+from common.weights.model_files import save_weights
 
 
 def test_gan_stage_updates_generator_and_discriminator(tmp_path, monkeypatch):

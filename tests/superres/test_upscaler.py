@@ -5,9 +5,9 @@ import pytest
 import torch
 from PIL import Image
 
+from common.core.config import config_to_dict
 from common.core.errors import UserError
 from common.weights.model_files import save_weights
-from common.core.config import config_to_dict
 from superres.models import SRResNet, lr_shuffle_config, msrresnet_config, srresnet_paper_config
 from superres.upscaler import Upscaler
 

@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from common.nn.discriminators import PatchGANConfig
 from common.core.errors import UserError
+from common.nn.discriminators import PatchGANConfig
 from translate import diagnostics
 from translate.cli import main
 from translate.models import ResnetGeneratorConfig

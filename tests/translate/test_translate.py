@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from common.nn.blocks import count_parameters
-from common.nn.discriminators import PatchGANConfig
 from common.core.errors import UserError
 from common.io.images import read_image, write_image
+from common.nn.blocks import count_parameters
+from common.nn.discriminators import PatchGANConfig
 from common.train.loop import LoopConfig
 from common.weights.model_files import load_weights
 from translate.cli import main

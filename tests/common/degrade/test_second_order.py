@@ -5,10 +5,10 @@ import json
 import pytest
 import torch
 
-from common.degrade.kernels import gaussian_family_kernels
-from common.degrade.config import DegradationConfig, light, load_degradation_config
-from common.degrade.second_order import add_gaussian_noise, add_poisson_noise, blur, degrade, jpeg, resize, sharpen
 from common.core.errors import UserError
+from common.degrade.config import DegradationConfig, light, load_degradation_config
+from common.degrade.kernels import gaussian_family_kernels
+from common.degrade.second_order import add_gaussian_noise, add_poisson_noise, blur, degrade, jpeg, resize, sharpen
 
 
 def photo_like(batch=4, size=64, seed=0) -> torch.Tensor:
