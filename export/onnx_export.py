@@ -192,14 +192,15 @@ def export_onnx(
         if report.worst > report.tolerance:
             details = ", ".join(f"{name}: {diff:.2e}" for name, diff in report.max_abs_diff.items())
             raise ExportVerificationError(f"{path}: onnxruntime differs from PyTorch by more than {report.tolerance:g} ({details}); no file written")
-        publish_with_sidecar(candidate, path, meta)
+        publish_with_sidecar(candidate, path, meta, overwrite)
     return report
 
 
-def publish_with_sidecar(candidate: Path, path: Path, meta: dict[str, str]) -> None:
+def publish_with_sidecar(candidate: Path, path: Path, meta: dict[str, str], overwrite: bool) -> None:
     """Move the verified ``candidate`` onto ``path``, then write its sidecar; when the sidecar cannot be written,
-    the model goes again, so an export is never left half done."""
-    os.replace(candidate, path)
+    the model goes again, so an export is never left half done. Without ``overwrite`` the name is claimed with a
+    hard link: of two exports to one new name, one succeeds and the other gets "already exists"."""
+    publish_temp_file(candidate, path, overwrite)
     try:
         write_sidecar(path, meta)
     except BaseException:

@@ -26,6 +26,7 @@ class OnnxTranslator:
         self.multiple = max(self.session.multiple_of, 1)
         self.tile, self.overlap = tile, overlap
         self.scale = 1
+        self.direction = self.session.metadata.get("direction") or None  # names the results, as for a run folder
 
     def _network(self, batch: np.ndarray) -> np.ndarray:
         height, width = batch.shape[-2:]

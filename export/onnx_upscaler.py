@@ -42,8 +42,8 @@ class OnnxUpscaler:
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
         self.alpha_upsampler = alpha_upsampler
 
-    def _run(self, pixels: np.ndarray) -> np.ndarray:
-        return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tile, self.tile_pad)
+    def _run(self, pixels: np.ndarray, progress=None) -> np.ndarray:
+        return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tile, self.tile_pad, progress)
 
     def upscale_array(self, pixels: np.ndarray, progress=None) -> np.ndarray:
         """(H, W, C) uint8/uint16 -> (H*s, W*s, C) of the same dtype; grey stays grey, alpha is kept."""
@@ -51,7 +51,7 @@ class OnnxUpscaler:
             raise UserError(f"image of {pixels.shape[1]}x{pixels.shape[0]} pixels is too small to upscale")
         channels = pixels.shape[2]
         colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
-        result = self._run(colour)
+        result = self._run(colour, progress)
         if channels in (1, 2):
             result = result.astype(np.float32).mean(axis=2, keepdims=True).round().astype(pixels.dtype)
         if channels in (2, 4):

@@ -80,7 +80,8 @@ def int8_agreement(path: Path, module, image: np.ndarray, input_range: tuple[flo
 
 
 def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir: str | os.PathLike, opset: int = 18,
-                input_range: tuple[float, float] = (0.0, 1.0), multiple_of: int = 1, real_image: np.ndarray | None = None) -> Int8Report:
+                input_range: tuple[float, float] = (0.0, 1.0), multiple_of: int = 1, real_image: np.ndarray | None = None,
+                overwrite: bool = False) -> Int8Report:
     """Export ``module`` to a verified fp32 graph, quantise it to int8 on crops of ``calibration_dir``, check the
     int8 graph (spec-valid, unused opsets dropped, PSNR against PyTorch fp32 on the real image at least
     :data:`INT8_MIN_PSNR`) and write ``output`` atomically.
@@ -95,6 +96,8 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
     )
 
     check_opset(opset)
+    if output.exists() and not overwrite:
+        raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
     prepare_output(output)
     with writing_output(output), tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.", suffix=".partial") as tmp:
         fp32_path = Path(tmp) / "fp32.onnx"
@@ -110,7 +113,7 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
             raise ExportVerificationError(f"{output}: int8 is {psnr:.1f} dB from PyTorch fp32 (max {max_level} levels), below {INT8_MIN_PSNR} dB; no file written")
         candidate = Path(tmp) / output.name
         save_onnx_atomic(quantized, candidate)
-        publish_with_sidecar(candidate, output, meta)
+        publish_with_sidecar(candidate, output, meta, overwrite)
     return Int8Report(max_level, psnr, report.worst)
 
 

@@ -5,17 +5,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.cli.grammar import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, bounded, add_command, make_parser, add_export_arguments, add_engine_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
+from common.cli.grammar import (
+    BATCH_SIZE, COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, add_command, add_export_arguments, add_loop_arguments, add_output_arguments,
+    loop_config_from_args, make_parser, run_command,
+)
 from common.core.console import log
 from common.core.errors import UserError
 from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import TRAIN_ARCHITECTURES
+from superres.upscale_command import DENOISE, DENOISE_HELP, add_upscale, run_upscale
+
 ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
 SCALES = (2, 3, 4, 8)
 MODEL_HELP = ("default (real-world photos) | clean (clean, sharp sources; the benchmark tables) | RUN directory | .safetensors"
               " | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
-DENOISE = bounded(float, 0, 1)
-DENOISE_HELP = "default model only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.25)"
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +34,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", choices=TRAIN_ARCHITECTURES, default="msrresnet", help="generator architecture")
     p.add_argument("--blocks", type=POSITIVE_INT, help="residual blocks, RRDB blocks or compact convs (default: the architecture's)")
     p.add_argument("--channels", type=POSITIVE_INT, help="feature channels (default: the architecture's)")
-    p.add_argument("--batch-size", type=POSITIVE_INT, default=16, help="HR crops per step")
+    p.add_argument("--batch-size", type=BATCH_SIZE, default=16, help="HR crops per step")
     p.add_argument("--hr-size", type=POSITIVE_INT, default=128, help="HR crop size (128: 32 px LR patches at x4)")
     p.add_argument("--lr", type=POSITIVE_FLOAT, help="generator learning rate (default 2e-4 pretrain, 1e-4 gan)")
     p.add_argument("--schedule", choices=("cosine", "step", "constant"), help="learning-rate schedule (default cosine for pretrain, step for gan)")
@@ -89,23 +92,6 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_upscale(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "upscale", "upscale images (files, folders, globs)")
-    p.add_argument("inputs", nargs="+", metavar="PATH", help="image files, folders or quoted globs")
-    add_output_arguments(p, suffix_help="added to output names (default: _x<scale>)")
-    p.add_argument("--model", default="default", help=MODEL_HELP + " | .onnx")
-    p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
-    p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
-    p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
-    p.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
-                   help="for the embedded models: auto runs their shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU"
-                        " (a --denoise other than 0.25 runs fp32)")
-    p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's)")
-    add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
-                         overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
-    p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic", help="how an alpha channel is upscaled")
-
-
 def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "eval", "Y-PSNR/SSIM by the SR protocol, model vs bicubic")
     p.add_argument("--data", required=True, help="folder of HR images (e.g. Set5)")
@@ -117,64 +103,6 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--json", help="also write the scores to this JSON file")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
-
-
-def run_upscale(args: argparse.Namespace) -> int:
-    from common.io.batch import output_options_from_args, process_files
-    from common.io.resize_array import resize_to
-
-    from superres.weights import DEFAULT_DENOISE, EMBEDDED_MODELS, int8_path
-
-    model = args.model
-    shipped_blend = model == "clean" or args.denoise in (None, DEFAULT_DENOISE)
-    if model in EMBEDDED_MODELS and shipped_blend and _embedded_runs_int8(args.precision, args.backend, args.device):
-        model, args.denoise = str(int8_path(model)), None
-    engine = _make_engine(model, args.backend, args.device, args.tile, args.tile_overlap, args.alpha_upsampler, args.threads, args.arch, args.denoise)
-    outscale = args.outscale
-    suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
-    options = output_options_from_args(args, suffix, marker="gansuite superres upscale", output_suffixes=r"_x\d+(?:\.\d+)?")
-
-    def upscale(pixels):
-        result = engine.upscale_array(pixels)
-        if outscale is not None and outscale != engine.scale:
-            result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
-        return result
-
-    failures = process_files(upscale, args.inputs, options, "upscale")
-    return 1 if failures else 0
-
-
-def _embedded_runs_int8(precision: str, backend: str, device: str) -> bool:
-    """The shipped int8 ONNX of an embedded model serves a CPU; a GPU (asked for, or present with --device auto)
-    keeps the fp32 torch path. Decided without importing torch, so the CPU path starts fast."""
-    from pathlib import Path
-
-    if precision == "fp32" or backend == "torch":
-        return False
-    gpu = device.startswith("cuda") or (device == "auto" and Path("/proc/driver/nvidia/version").exists())
-    if precision == "int8" and gpu:
-        raise UserError("--precision int8 runs on the CPU (onnxruntime); use --device cpu or --precision fp32")
-    return not gpu
-
-
-def _make_engine(model: str, backend: str, device: str, tile: int, tile_pad: int | None, alpha: str, threads: int = 0, arch: str = "auto",
-                 denoise: float | None = None):
-    is_onnx = str(model).endswith(".onnx")
-    if is_onnx and denoise is not None:
-        raise UserError(f"{model}: --denoise blends the embedded default model; an ONNX file has fixed weights")
-    if backend == "torch" and is_onnx:
-        raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
-    if backend == "onnx" and not is_onnx:
-        raise UserError(f"{model}: --backend onnx needs an .onnx file (make one with `superres export`)")
-    if is_onnx:  # onnxruntime only: torch is never imported on this path
-        from export.onnx_upscaler import OnnxUpscaler
-
-        return OnnxUpscaler(model, device=device, threads=threads, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
-    from common.core.device import limit_cpu_threads
-    from superres.upscaler import Upscaler
-
-    limit_cpu_threads(threads)
-    return Upscaler.from_pretrained(model, arch, denoise=denoise, device=device, tile=tile, tile_pad=tile_pad, alpha_upsampler=alpha)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -232,7 +160,8 @@ def run_degrade(args: argparse.Namespace) -> int:
     config = load_degradation_config(args.degradation_config) if args.degradation_config else DegradationConfig()
     if args.ext == "auto":
         args.ext = "png"  # a JPEG result would add one more compression than the model sees
-    options = output_options_from_args(args, args.suffix if args.suffix is not None else "_lr", "gansuite superres degrade", r"_lr")
+    settings = f"scale={args.scale} seed={args.seed} config={config}"
+    options = output_options_from_args(args, args.suffix if args.suffix is not None else "_lr", "gansuite superres degrade", r"_lr", settings)
     sample_ids = itertools.count()
     failures = process_files(lambda pixels: degrade_image(pixels, args.scale, config, next(sample_ids), args.seed), args.inputs, options, "degrade")
     return 1 if failures else 0
@@ -241,7 +170,7 @@ def run_degrade(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser, sub = make_parser("superres", "Super-resolution: upscale, train, evaluate, export, import")
     _add_train(sub)
-    _add_upscale(sub)
+    add_upscale(sub)
     _add_eval(sub)
     _add_export(sub)
     _add_import(sub)

@@ -36,10 +36,10 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
     )
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)
     if not int8_calibration:
-        report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=True)
+        report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=overwrite)
         _log_report(output, report)
         return report
-    report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image)
+    report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image, overwrite=overwrite)
     log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.fp32_worst:.2e}; "
         f"int8 against PyTorch fp32: {report.psnr:.1f} dB, max {report.max_level_diff} levels")
     return report

@@ -195,7 +195,7 @@ def test_publishing_never_replaces_a_file_that_appeared_meanwhile(tmp_path, mode
     source = picture(tmp_path / "in" / "x.png")
     (tmp_path / "out").mkdir()
     theirs = tmp_path / "out" / "x_x2.png"
-    monkeypatch.setattr(batch_files, "_check_target", lambda *args: theirs.write_bytes(b"another process's result"))
+    monkeypatch.setattr(batch_files, "_check_target", lambda *args: theirs.write_bytes(b"another process's result") and False)
     assert superres_cli.main(["upscale", str(source), "--model", model, "-o", str(tmp_path / "out")]) == 1
     one_error_line(capsys.readouterr().err, "x_x2.png: already exists")
     assert theirs.read_bytes() == b"another process's result"

@@ -64,7 +64,7 @@ EXPECTED: dict[str, list[str]] = {
     "superres export default -o sr_x4_fp16.onnx": ["sr_x4_fp16.onnx"],
     "translate export runs/s2w": ["s2w.onnx"],
     "superres upscale photo.png --model sr_x4.onnx": ["photo_onnx.png"],
-    "translate run --model s2w.onnx": ["winter_onnx/==h1_translated.jpg,h2_translated.jpg"],
+    "translate run --model s2w.onnx": ["winter_onnx/==h1_summer2winter.jpg,h2_summer2winter.jpg"],  # named after the direction
 }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common.cli.grammar import COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, make_parser, add_engine_arguments, add_export_arguments, add_loop_arguments, add_output_arguments, loop_config_from_args, run_command
+from common.cli.grammar import (
+    BATCH_SIZE, COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, add_engine_arguments, add_export_arguments, add_loop_arguments,
+    add_output_arguments, loop_config_from_args, make_parser, run_command,
+)
 from common.core.console import log
 from common.core.errors import UserError
 from translate.presets import PRESET_EMA, PRESET_HELP, PRESETS
@@ -46,7 +49,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-epochs", type=COUNT, default=100, help="epochs at the initial learning rate")
     p.add_argument("--n-epochs-decay", type=COUNT, default=100, help="epochs of linear decay to 0")
     p.add_argument("--pool-size", type=COUNT, help="image pool of earlier fakes shown to D (0: off; default: the preset's, reference 50)")
-    p.add_argument("--batch-size", type=POSITIVE_INT, default=1, help="images per step")
+    p.add_argument("--batch-size", type=BATCH_SIZE, default=1, help="images per step")
     p.add_argument("--ema", type=EMA_DECAY, help="EMA decay of the exported generators (0: off; default: the preset's, reference 0)")
     add_loop_arguments(p, workers=2)
 
@@ -121,8 +124,9 @@ def run_run(args: argparse.Namespace) -> int:
 
         limit_cpu_threads(args.threads)
         translator = Translator.from_checkpoint(source, args.direction, device=args.device, tile=args.tile, overlap=overlap)
-    suffix = args.suffix if args.suffix is not None else f"_{args.direction or 'translated'}"
-    options = output_options_from_args(args, suffix, marker="gansuite translate run", output_suffixes=r"_\w+2\w+|_translated")
+    suffix = args.suffix if args.suffix is not None else f"_{args.direction or translator.direction or 'translated'}"
+    settings = f"model={source} direction={args.direction} backend={args.backend}"
+    options = output_options_from_args(args, suffix, marker="gansuite translate run", output_suffixes=r"_\w+2\w+|_translated", settings=settings)
     return 1 if process_files(translator.translate_array, inputs, options, "translate") else 0
 
 

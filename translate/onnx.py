@@ -33,10 +33,11 @@ def export_translate_model(run: str | os.PathLike, direction: str | None, output
                                "tile_overlap": 64})  # InstanceNorm: tiles are approximate, cross-fade this many pixels
     real = read_rgb8(verify_image)[:128, :128] if verify_image else None
     if int8_calibration:
-        report = export_int8(model, output, metadata, int8_calibration, opset, input_range=(-1, 1), multiple_of=4, real_image=real)
+        report = export_int8(model, output, metadata, int8_calibration, opset, input_range=(-1, 1), multiple_of=4, real_image=real,
+                             overwrite=overwrite)
         log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.fp32_worst:.2e}; "
             f"int8 against PyTorch fp32: {report.psnr:.1f} dB, max {report.max_level_diff} levels")
         return report
-    report = export_onnx(model, output, metadata, input_range=(-1, 1), multiple_of=4, opset=opset, fp16=fp16, real_image=real, overwrite=True)
+    report = export_onnx(model, output, metadata, input_range=(-1, 1), multiple_of=4, opset=opset, fp16=fp16, real_image=real, overwrite=overwrite)
     log(f"{output}: verified against PyTorch, max |diff| {report.worst:.2e} <= {report.tolerance:g}")
     return report

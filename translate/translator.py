@@ -58,10 +58,14 @@ class Translator:
         self.model = None if self.onnx else model.to(self.device)
         self.tile, self.overlap = tile, overlap
         self.scale = 1
+        self.direction: str | None = None  # e.g. "summer2winter", when the model file says so (names the results)
 
     @classmethod
     def from_checkpoint(cls, run: str | os.PathLike, direction: str | None = None, **kwargs) -> "Translator":
-        return cls(load_generator(run, direction)[0], **kwargs)
+        model, meta = load_generator(run, direction)
+        translator = cls(model, **kwargs)
+        translator.direction = meta.get("direction") or direction
+        return translator
 
     @classmethod
     def from_onnx(cls, path: str | os.PathLike, device: str = "auto", threads: int = 0, **kwargs) -> "Translator":

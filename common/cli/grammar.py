@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import threading
 from typing import Callable
@@ -72,6 +73,26 @@ COUNT = bounded(int, 0)  # zero allowed (0 switches the feature off or means "al
 POSITIVE_FLOAT = bounded(float, 0, low_open=True)
 WEIGHT = bounded(float, 0)
 EMA_DECAY = bounded(float, 0, 1, high_open=True)
+# Counts bounded by what a machine can use: a typo (--threads 100000) is one error, not a machine out of memory.
+PER_CORE_LIMIT = 4
+MAX_TILE = 65_536
+MAX_BATCH = 4_096
+BATCH_SIZE = bounded(int, 1, MAX_BATCH)
+
+
+def cpu_bounded_count(what: str):
+    """A ``COUNT`` of at most :data:`PER_CORE_LIMIT` per CPU core of this machine (threads, worker processes)."""
+    cores = os.cpu_count() or 1
+    limit = PER_CORE_LIMIT * cores
+
+    def parse(text: str) -> int:
+        value = COUNT(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"{value} {what} on a machine with {cores} CPU core(s); use at most {limit} (0: the default)")
+        return value
+
+    parse.__name__ = "int"
+    return parse
 
 
 class Parser(argparse.ArgumentParser):
@@ -159,10 +180,10 @@ def add_output_arguments(parser: argparse.ArgumentParser, suffix_help: str) -> N
 
 def add_engine_arguments(parser: argparse.ArgumentParser, tile: int, tile_help: str, overlap_help: str) -> None:
     """Tiling, device and thread options shared by ``upscale`` and ``run``."""
-    parser.add_argument("--tile", type=COUNT, default=tile, help=tile_help)
-    parser.add_argument("--tile-overlap", "--tile-pad", dest="tile_overlap", type=COUNT, help=overlap_help)
+    parser.add_argument("--tile", "-t", type=bounded(int, 0, MAX_TILE), default=tile, help=tile_help)
+    parser.add_argument("--tile-overlap", "--tile-pad", "--tile_pad", dest="tile_overlap", type=COUNT, help=overlap_help)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
-    parser.add_argument("--threads", type=COUNT, default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
+    parser.add_argument("--threads", type=cpu_bounded_count("threads"), default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -180,7 +201,8 @@ def add_loop_arguments(parser: argparse.ArgumentParser, workers: int = 0) -> Non
     """The generic training loop's options, shared by every ``train`` command."""
     parser.add_argument("--seed", type=COUNT, default=0, help="seed of every random number generator")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
-    parser.add_argument("--workers", type=COUNT, default=workers, help="data-loading worker processes (0: in the main process)")
+    parser.add_argument("--workers", type=cpu_bounded_count("worker processes"), default=workers,
+                        help="data-loading worker processes (0: in the main process)")
     parser.add_argument("--log-every", type=COUNT, default=50, help="steps between log lines / metrics.jsonl records (0: off)")
     parser.add_argument("--checkpoint-every", type=COUNT, default=1000, help="steps between checkpoints (0: only at the end; always saved on Ctrl-C/SIGTERM)")
     parser.add_argument("--sample-every", type=COUNT, default=500, help="steps between sample grids in samples/ and index.html (0: off)")

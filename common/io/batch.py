@@ -14,9 +14,11 @@ import numpy as np
 from common.core.console import console, error_line, escape, log, make_progress
 from common.core.errors import UserError
 from common.core.files import remove_stale_partials
-from common.io.images import IMAGE_SUFFIXES, list_images, read_image, read_software_marker, write_image
+from common.io.images import IMAGE_SUFFIXES, check_regular_file, list_images, read_image, read_software_marker, write_image
+from common.io.provenance import is_done, provenance_marker
 
-ImageFunction = Callable[[np.ndarray], np.ndarray]
+ImageFunction = Callable[..., np.ndarray]
+TILE_PROGRESS_PIXELS = 4_000_000  # images this large get a bar of their tiles
 MARKER_PREFIX = "gansuite"
 # Extensions of files this tool reads or writes nothing of (animations, video, camera raw, documents): an -o
 # ending in one is a mistaken file name, never a folder to create.
@@ -38,6 +40,8 @@ class OutputOptions:
         marker: written into each result's Software tag (e.g. ``gansuite superres``), so later runs know it.
         output_suffixes: regex of the suffixes this tool gives results, to recognise those without a marker.
         debug: print the traceback of an unexpected failure (otherwise one line per file).
+        settings: what decides a result's pixels (model, options); a re-run with the same settings skips the
+            results already done, found by the source and settings recorded in their Software tag.
     """
 
     output: str | None = None
@@ -49,6 +53,7 @@ class OutputOptions:
     marker: str = MARKER_PREFIX
     output_suffixes: str = ""
     debug: bool = False
+    settings: str = ""
 
     def __post_init__(self) -> None:
         check_output_names(self.output, self.suffix, self.ext)
@@ -74,11 +79,14 @@ def check_output_names(output: str | None, suffix: str, ext: str) -> None:
             raise UserError(f"-o {output}: {kind} is not an image type written here; name a {writable} file, or a folder")
 
 
-def output_options_from_args(args: argparse.Namespace, suffix: str, marker: str, output_suffixes: str) -> OutputOptions:
-    """OutputOptions from the options of :func:`common.cli.grammar.add_output_arguments`."""
+def output_options_from_args(args: argparse.Namespace, suffix: str, marker: str, output_suffixes: str, settings: str = "") -> OutputOptions:
+    """OutputOptions from the options of :func:`common.cli.grammar.add_output_arguments`. A suffix that does not
+    start with ``_``, ``-``, ``.`` or a space gets an ``_`` in front, as Real-ESRGAN's ``--suffix out`` does."""
+    if suffix and suffix[0] not in "_-. ":
+        suffix = "_" + suffix
     return OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None,
                          include_outputs=args.include_outputs, marker=marker, output_suffixes=output_suffixes,
-                         debug=getattr(args, "debug", False))
+                         debug=getattr(args, "debug", False), settings=settings)
 
 
 def output_path(source: Path, options: OutputOptions, single_input: bool) -> Path:
@@ -91,11 +99,15 @@ def output_path(source: Path, options: OutputOptions, single_input: bool) -> Pat
     return folder / f"{source.stem}{options.suffix}{ext}"
 
 
-def _check_target(source: Path, target: Path, overwrite: bool) -> None:
+def _check_target(source: Path, target: Path, overwrite: bool, marker: str) -> bool:
+    """True when ``target`` is already this source's finished result (skip it); raises when it must not be written."""
     if os.path.realpath(target) == os.path.realpath(source):  # realpath: a symlink loop must not raise here
         raise UserError(f"{source}: output would overwrite the input; choose another -o, --suffix or --ext")
     if target.exists() and not overwrite:
-        raise UserError(f"{target}: already exists (pass --overwrite to replace it)")
+        if is_done(target, marker):
+            return True
+        raise UserError(f"{target}: already exists, not made from {source.name} with these settings (pass --overwrite to replace it)")
+    return False
 
 
 def _make_output_folder(folder: Path) -> None:
@@ -127,10 +139,19 @@ def _is_earlier_output(path: Path, siblings: set[Path], options: OutputOptions) 
     return bool(match) and any(s.parent == path.parent and s.stem == match.group(1) for s in siblings)
 
 
-def _named(source: Path, function: ImageFunction, pixels: np.ndarray) -> np.ndarray:
+def _with_tile_bar(progress, source: Path, function: ImageFunction, pixels: np.ndarray) -> np.ndarray:
+    """``function(pixels, progress)`` with a transient bar of tiles done for ``source``."""
+    task = progress.add_task(f"  tiles of {escape(source.name)}", total=None, info="")
+    try:
+        return _named(source, function, pixels, lambda done, total: progress.update(task, completed=done, total=total))
+    finally:
+        progress.remove_task(task)
+
+
+def _named(source: Path, function: ImageFunction, pixels: np.ndarray, *progress) -> np.ndarray:
     """``function(pixels)``, with a user error that does not name a file said of ``source``."""
     try:
-        return function(pixels)
+        return function(pixels, *progress)
     except UserError as exc:
         message = str(exc)
         raise UserError(message if message.startswith(str(source)) else f"{source}: {message}") from None
@@ -155,9 +176,13 @@ def collect_sources(inputs: list[str], options: OutputOptions) -> list[Path]:
     return list(dict.fromkeys(sources + [p for p in expanded if p not in chosen]))
 
 
-def process_files(function: ImageFunction, inputs: list[str], options: OutputOptions, description: str = "process") -> list[Path]:
+def process_files(function: ImageFunction, inputs: list[str], options: OutputOptions, description: str = "process",
+                  tile_progress: bool = False) -> list[Path]:
     """Apply ``function`` ((H, W, C) uint8/uint16 -> array of the same dtype) to every image and write the
-    results; returns the files that failed (each already reported on one line)."""
+    results; returns the files that failed (each already reported on one line).
+
+    With ``tile_progress``, ``function(pixels, progress)`` is given a ``progress(done, total)`` callback for images
+    of :data:`TILE_PROGRESS_PIXELS` or more, shown as a second bar (a large photo at x4 takes minutes)."""
     sources = collect_sources(inputs, options)
     if not sources:
         raise UserError(f"{' '.join(inputs)}: no image files to process")
@@ -168,15 +193,25 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
         _make_output_folder(Path(options.output))
     _remove_stale_partials([output_path(source, options, len(sources) == 1) for source in sources])
     failures: list[Path] = []
+    done: list[Path] = []
     with make_progress() as progress:
         overall = progress.add_task(description, total=len(sources), info="")
         for source in sources:
             progress.update(overall, info=escape(source.name))
             try:
                 target = output_path(source, options, len(sources) == 1)
-                _check_target(source, target, options.overwrite)
-                result = _named(source, function, read_image(source, options.max_pixels))
-                write_image(target, result, marker=options.marker, overwrite=options.overwrite)
+                check_regular_file(source)  # before hashing it: a FIFO or a link loop is reported as what it is
+                marker = provenance_marker(options.marker, source, options.settings)
+                if _check_target(source, target, options.overwrite, marker):
+                    done.append(source)
+                    progress.advance(overall)
+                    continue
+                pixels = read_image(source, options.max_pixels)
+                if tile_progress and pixels.shape[0] * pixels.shape[1] >= TILE_PROGRESS_PIXELS:
+                    result = _with_tile_bar(progress, source, function, pixels)
+                else:
+                    result = _named(source, function, pixels)
+                write_image(target, result, marker=marker, overwrite=options.overwrite)
                 log(f"{escape(str(source))} -> {escape(str(target))} ({result.shape[1]}x{result.shape[0]})")
             except UserError as exc:
                 error_line(str(exc))
@@ -193,6 +228,9 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
                 error_line(f"{source}: unexpected {type(exc).__name__}: {exc} (--debug shows the traceback)")
                 failures.append(source)
             progress.advance(overall)
+    if done:
+        made = len(sources) - len(done) - len(failures)
+        log(f"{len(done)} already done, {made} new (results of the same input and settings are kept; --overwrite redoes them)")
     if failures:
         console.print(f"[red]{len(failures)} of {len(sources)} image(s) failed[/]")
     return failures

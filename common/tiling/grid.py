@@ -43,13 +43,14 @@ def padded_box(box: tuple[int, int, int, int], pad: int, height: int, width: int
     return max(top - pad, 0), max(left - pad, 0), min(bottom + pad, height), min(right + pad, width)
 
 
-def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, tile: int = 0, pad: int = 0) -> np.ndarray:
+def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, tile: int = 0, pad: int = 0,
+                      progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """:func:`common.tiling.torch_apply.tiled_apply` for a numpy function.
 
     Args:
         pixels: (H, W, C) uint8 or uint16 image.
         function: (1, C, h, w) float32 in [0, 1] -> (1, C, h*scale, w*scale) float32 in about [0, 1].
-        scale / tile / pad: as in :func:`common.tiling.torch_apply.tiled_apply`.
+        scale / tile / pad / progress: as in :func:`common.tiling.torch_apply.tiled_apply`.
 
     Returns:
         (H*scale, W*scale, C) array of the input's dtype, clamped and rounded (half to even, as torch).
@@ -57,13 +58,16 @@ def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, t
     height, width, channels = pixels.shape
     peak = dtype_max(pixels.dtype)
     output = np.empty((height * scale, width * scale, channels), dtype=pixels.dtype)
-    for top, left, bottom, right in tile_boxes(height, width, tile):
+    boxes = list(tile_boxes(height, width, tile))
+    for index, (top, left, bottom, right) in enumerate(boxes):
         in_top, in_left, in_bottom, in_right = padded_box((top, left, bottom, right), pad, height, width)
         patch = pixels[in_top:in_bottom, in_left:in_right].transpose(2, 0, 1)[None].astype(np.float32) / np.float32(peak)
         result = check_finite(function(np.ascontiguousarray(patch)))
         off_top, off_left = (top - in_top) * scale, (left - in_left) * scale
         result = result[0, :, off_top : off_top + (bottom - top) * scale, off_left : off_left + (right - left) * scale]
         output[top * scale : bottom * scale, left * scale : right * scale] = np.round(np.clip(result, 0, 1) * np.float32(peak)).transpose(1, 2, 0)
+        if progress:
+            progress(index + 1, len(boxes))
     return output
 
 

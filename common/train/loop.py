@@ -39,6 +39,7 @@ from common.train.checkpoint import check_training_state, load_checkpoint, save_
 from common.train.html_report import write_run_report
 from common.train.progress import TrainingProgress
 from common.train.rng import capture_rng_state, restore_rng_state, seed_everything
+from common.train.run_folder import clear_run_without_checkpoint, locked_run_folder
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,30 @@ def fit(
     resume: bool = False,
     device: torch.device | None = None,
 ) -> dict[str, Any]:
+    """Train ``step_obj`` on ``dataset`` until ``loop_config.max_steps``, holding ``run_dir`` against a second
+    trainer (see :func:`common.train.run_folder.locked_run_folder`); see :func:`_fit` for the rest.
+
+    Raises:
+        UserError: ``run_dir`` is not writable, or another live process trains in it.
+    """
+    run_dir = Path(run_dir)
+    if distributed.rank() != 0:
+        return _fit(step_obj, dataset, run_dir, loop_config, task_config, fixed_batch, resume, device)
+    check_writable(run_dir / "samples", str(run_dir))
+    with locked_run_folder(run_dir):
+        return _fit(step_obj, dataset, run_dir, loop_config, task_config, fixed_batch, resume, device)
+
+
+def _fit(
+    step_obj: TrainStep,
+    dataset: Dataset,
+    run_dir: str | Path,
+    loop_config: LoopConfig,
+    task_config: Any,
+    fixed_batch: Any = None,
+    resume: bool = False,
+    device: torch.device | None = None,
+) -> dict[str, Any]:
     """Train ``step_obj`` on ``dataset`` until ``loop_config.max_steps``.
 
     The caller builds ``step_obj`` on ``device`` (see :func:`prepare_device`) after seeding. The run directory
@@ -307,8 +332,6 @@ def fit(
     device = device or resolve_device(loop_config.device)
     checkpoint_path = run_dir / "checkpoints" / "last.pt"
     metrics_path = run_dir / "metrics.jsonl"
-    if main:
-        check_writable(run_dir / "samples", str(run_dir))
 
     generator = step_obj.nets["generator"]
     ema = EMA(generator, loop_config.ema_decay) if loop_config.ema_decay > 0 else None
@@ -330,6 +353,8 @@ def fit(
             log(f"resumed from {checkpoint_path} at step {start_step}")
     elif main and checkpoint_path.exists():
         raise UserError(f"{run_dir}: already holds a training run; pass --resume to continue it or choose another --out")
+    elif main:
+        clear_run_without_checkpoint(run_dir, metrics_path)
 
     if main:
         _remove_stale_partials(run_dir)

@@ -40,8 +40,10 @@ def test_single_output_file_and_no_overwrite(tmp_path, model_file, capsys):
     target = tmp_path / "result.png"
     assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file)]) == 0
     before = target.read_bytes()
-    assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file)]) == 1
-    assert "already exists" in capsys.readouterr().err
+    assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file)]) == 0  # the same run again: done
+    assert "1 already done, 0 new" in capsys.readouterr().err
+    assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file), "--outscale", "1"]) == 1  # other settings
+    assert "already exists, not made from img00.png with these settings" in capsys.readouterr().err
     assert target.read_bytes() == before
     assert main(["upscale", str(source), "-o", str(target), "--model", str(model_file), "--overwrite", "--outscale", "1"]) == 0
     assert read_image(target).shape == (12, 10, 3)

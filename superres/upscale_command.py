@@ -1,0 +1,75 @@
+"""``superres upscale``: options (with the flags Real-ESRGAN's ``inference_realesrgan.py`` users type) and the run.
+
+The engine is chosen by :func:`superres.engine.load_upscaler`, exactly as Python callers get it.
+"""
+from __future__ import annotations
+
+import argparse
+
+from common.cli.grammar import COUNT, POSITIVE_FLOAT, add_command, add_engine_arguments, add_output_arguments, bounded
+from common.core.errors import UserError
+from superres.names import IMPORT_ARCHITECTURES
+
+MODEL_HELP = ("default (real-world photos) | clean (clean, sharp sources; the benchmark tables) | RUN directory | .safetensors"
+              " | released .pth (Real-ESRGAN, BasicSR, ESRGAN) | .onnx")
+DENOISE = bounded(float, 0, 1)
+DENOISE_HELP = "default model only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.25)"
+# Real-ESRGAN's flag -> ours, for the README table and the help texts.
+REAL_ESRGAN_ALIASES = {"-i/--input": "PATH (positional)", "-n/--model_name, --model_path": "--model", "-s": "--outscale",
+                       "-t": "--tile", "--tile_pad": "--tile-overlap", "-dn/--denoise_strength": "--denoise",
+                       "--fp32": "--precision fp32", "--alpha_upsampler": "--alpha-upsampler", "-g/--gpu-id N": "--device cuda:N",
+                       "--suffix out": "--suffix out (written as _out, as theirs)"}
+
+
+def add_upscale(sub: argparse._SubParsersAction) -> None:
+    p = add_command(sub, "upscale", "upscale images (files, folders, globs)")
+    p.add_argument("inputs", nargs="*", metavar="PATH", help="image files, folders or quoted globs")
+    p.add_argument("-i", "--input", dest="input_paths", action="append", metavar="PATH", help="an input, as Real-ESRGAN's -i (repeatable)")
+    add_output_arguments(p, suffix_help="added to output names (default: _x<scale>; a suffix without a leading _ - or . gets an _)")
+    p.add_argument("--model", "-n", "--model_name", "--model_path", dest="model", default="default", help=MODEL_HELP)
+    p.add_argument("--denoise", "-dn", "--denoise_strength", dest="denoise", type=DENOISE, help=DENOISE_HELP)
+    p.add_argument("--arch", choices=IMPORT_ARCHITECTURES, default="auto", help="architecture of a released .pth whose keys are ambiguous")
+    p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
+    p.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
+                   help="for the embedded models: auto runs their shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU"
+                        " (a --denoise other than 0.25 runs fp32)")
+    p.add_argument("--fp32", dest="precision", action="store_const", const="fp32", help="the same as --precision fp32 (Real-ESRGAN's flag)")
+    p.add_argument("--outscale", "-s", dest="outscale", type=POSITIVE_FLOAT,
+                   help="final scale relative to the input, resized after the network (default: the model's)")
+    add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
+                         overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
+    p.add_argument("-g", "--gpu-id", dest="gpu_id", type=COUNT, help="run on cuda:N (Real-ESRGAN's flag; the same as --device cuda:N)")
+    p.add_argument("--alpha-upsampler", "--alpha_upsampler", dest="alpha_upsampler", choices=("bicubic", "model"), default="bicubic",
+                   help="how an alpha channel is upscaled")
+
+
+def run_upscale(args: argparse.Namespace) -> int:
+    from common.io.batch import output_options_from_args, process_files
+    from common.io.resize_array import resize_to
+    from superres.engine import load_upscaler
+
+    inputs = list(args.inputs or []) + list(args.input_paths or [])
+    if not inputs:
+        raise UserError("no input images given (PATH ... or -i PATH)")
+    if args.gpu_id is not None:
+        if args.device not in ("auto", f"cuda:{args.gpu_id}"):
+            raise UserError(f"-g {args.gpu_id} and --device {args.device} ask for two devices; give one")
+        args.device = f"cuda:{args.gpu_id}"
+    # What decides the pixels: a re-run with the same settings skips the results already done.
+    settings = (f"model={args.model} denoise={args.denoise} outscale={args.outscale} arch={args.arch} "
+                f"alpha={args.alpha_upsampler} precision={args.precision} backend={args.backend}")
+    engine = load_upscaler(args.model, denoise=args.denoise, arch=args.arch, backend=args.backend, precision=args.precision,
+                           device=args.device, tile=args.tile, tile_overlap=args.tile_overlap, alpha_upsampler=args.alpha_upsampler,
+                           threads=args.threads)
+    outscale = args.outscale
+    suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
+    options = output_options_from_args(args, suffix, marker="gansuite superres upscale", output_suffixes=r"_x\d+(?:\.\d+)?", settings=settings)
+
+    def upscale(pixels, progress=None):
+        result = engine.upscale_array(pixels, progress)
+        if outscale is not None and outscale != engine.scale:
+            result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
+        return result
+
+    failures = process_files(upscale, inputs, options, "upscale", tile_progress=True)
+    return 1 if failures else 0
