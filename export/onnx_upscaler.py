@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from common.core.errors import UserError
+from common.io.resize_array import upscale_image
 from common.tiling.grid import tiled_apply_numpy
 from export.runtime import OnnxSession
 
@@ -44,6 +45,10 @@ class OnnxUpscaler:
 
     def _run(self, pixels: np.ndarray, progress=None) -> np.ndarray:
         return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tile, self.tile_pad, progress)
+
+    def __call__(self, image, outscale: float | None = None):
+        """Upscale a PIL image or numpy array; returns the same kind (as ``superres.Upscaler``)."""
+        return upscale_image(self.upscale_array, self.scale, image, outscale)
 
     def upscale_array(self, pixels: np.ndarray, progress=None) -> np.ndarray:
         """(H, W, C) uint8/uint16 -> (H*s, W*s, C) of the same dtype; grey stays grey, alpha is kept."""

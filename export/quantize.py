@@ -89,6 +89,7 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
     Raises:
         UserError: calibration folder empty or too small; ExportVerificationError: a graph disagrees.
     """
+    from export.float_image_path import keep_image_path_in_float
     from export.graph_tidy import drop_unused_opsets
     from export.onnx_export import (
         ExportVerificationError, check_opset, export_onnx, finish_graph, prepare_output, publish_with_sidecar, save_onnx_atomic,
@@ -104,7 +105,9 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         report = export_onnx(module, fp32_path, metadata, input_range=input_range, multiple_of=multiple_of, opset=opset, real_image=real_image)
         int8_path = Path(tmp) / "int8.onnx"
         quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, 64, 32, input_range, multiple_of))
-        quantized = drop_unused_opsets(onnx.load(str(int8_path)))
+        quantized = onnx.load(str(int8_path))
+        keep_image_path_in_float(quantized)  # 16-bit images keep their depth; measured no slower
+        quantized = drop_unused_opsets(quantized)
         meta = finish_graph(quantized, metadata, "int8", multiple_of, output)
         onnx.save_model(quantized, str(int8_path))
         image = real_image if real_image is not None else synthetic_test_image()

@@ -11,7 +11,7 @@ _PUBLIC = {
     "SRResNet": "superres.models", "SRResNetConfig": "superres.models", "lr_shuffle_config": "superres.models",
     "msrresnet_config": "superres.models", "srresnet_paper_config": "superres.models", "Upscaler": "superres.upscaler",
     "RRDBNet": "superres.rrdbnet", "RRDBNetConfig": "superres.rrdbnet", "CompactSR": "superres.compact",
-    "CompactConfig": "superres.compact", "import_sr_checkpoint": "superres.importers",
+    "CompactConfig": "superres.compact", "import_sr_checkpoint": "superres.importers", "load_upscaler": "superres.engine",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -160,6 +160,7 @@ def run_degrade(args: argparse.Namespace) -> int:
     config = load_degradation_config(args.degradation_config) if args.degradation_config else DegradationConfig()
     if args.ext == "auto":
         args.ext = "png"  # a JPEG result would add one more compression than the model sees
+        log("degraded images are written as PNG: a JPEG result would add one more compression than the recipe's; --ext jpg keeps JPEG")
     settings = f"scale={args.scale} seed={args.seed} config={config}"
     options = output_options_from_args(args, args.suffix if args.suffix is not None else "_lr", "gansuite superres degrade", r"_lr", settings)
     sample_ids = itertools.count()

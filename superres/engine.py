@@ -53,8 +53,10 @@ def load_upscaler(model: str | os.PathLike = "default", *, denoise: float | None
 def check_options(model: str, denoise: float | None, arch: str, backend: str, precision: str) -> None:
     """Refuse an option that the model or backend would ignore (one line naming it); warn where it is harmless."""
     is_onnx, embedded = model.endswith(".onnx"), model in EMBEDDED_MODELS
+    if denoise is not None and is_onnx:
+        raise UserError(f"{model}: --denoise blends the embedded default model; an ONNX file has fixed weights")
     if denoise is not None and model != "default":
-        raise UserError(f"--denoise blends the two ends of the embedded default model; --model {model} has no such control")
+        raise UserError(f"--denoise applies to the embedded default model, not to {model} (it blends that model's two ends)")
     if backend == "torch" and is_onnx:
         raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
     if backend == "onnx" and not is_onnx and not embedded:

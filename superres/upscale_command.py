@@ -25,22 +25,26 @@ def add_upscale(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "upscale", "upscale images (files, folders, globs)")
     p.add_argument("inputs", nargs="*", metavar="PATH", help="image files, folders or quoted globs")
     p.add_argument("-i", "--input", dest="input_paths", action="append", metavar="PATH", help="an input, as Real-ESRGAN's -i (repeatable)")
+    # Real-ESRGAN's spellings are separate, unlisted options, so an error names the option as the user typed it.
+    alias = {"help": argparse.SUPPRESS, "default": argparse.SUPPRESS}
     add_output_arguments(p, suffix_help="added to output names (default: _x<scale>; a suffix without a leading _ - or . gets an _)")
-    p.add_argument("--model", "-n", "--model_name", "--model_path", dest="model", default="default", help=MODEL_HELP)
-    p.add_argument("--denoise", "-dn", "--denoise_strength", dest="denoise", type=DENOISE, help=DENOISE_HELP)
+    p.add_argument("--model", default="default", help=MODEL_HELP + " (Real-ESRGAN's -n, --model_name, --model_path)")
+    p.add_argument("-n", "--model_name", "--model_path", dest="model", **alias)
+    p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP + " (Real-ESRGAN's -dn, --denoise_strength)")
+    p.add_argument("-dn", "--denoise_strength", dest="denoise", type=DENOISE, **alias)
     p.add_argument("--arch", choices=IMPORT_ARCHITECTURES, default="auto", help="architecture of a released .pth whose keys are ambiguous")
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
     p.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
                    help="for the embedded models: auto runs their shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU"
                         " (a --denoise other than 0.25 runs fp32)")
     p.add_argument("--fp32", dest="precision", action="store_const", const="fp32", help="the same as --precision fp32 (Real-ESRGAN's flag)")
-    p.add_argument("--outscale", "-s", dest="outscale", type=POSITIVE_FLOAT,
-                   help="final scale relative to the input, resized after the network (default: the model's)")
+    p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's; -s)")
+    p.add_argument("-s", dest="outscale", type=POSITIVE_FLOAT, **alias)
     add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
                          overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
     p.add_argument("-g", "--gpu-id", dest="gpu_id", type=COUNT, help="run on cuda:N (Real-ESRGAN's flag; the same as --device cuda:N)")
-    p.add_argument("--alpha-upsampler", "--alpha_upsampler", dest="alpha_upsampler", choices=("bicubic", "model"), default="bicubic",
-                   help="how an alpha channel is upscaled")
+    p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic", help="how an alpha channel is upscaled")
+    p.add_argument("--alpha_upsampler", dest="alpha_upsampler", choices=("bicubic", "model"), **alias)
 
 
 def run_upscale(args: argparse.Namespace) -> int:

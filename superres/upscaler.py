@@ -16,8 +16,7 @@ from PIL import Image
 from common.core.device import resolve_device
 from common.core.errors import UserError
 from common.degrade.matlab_bicubic import imresize
-from common.io.images import array_to_image, image_to_array
-from common.io.resize_array import resize_to  # noqa: F401  (re-exported: superres.upscaler.resize_to)
+from common.io.resize_array import resize_to, upscale_image  # noqa: F401  (re-exported: superres.upscaler.resize_to)
 from common.nn.blocks import fold_batch_norm
 from common.tiling.torch_apply import tiled_apply
 from superres.architectures import SRModel
@@ -116,8 +115,4 @@ class Upscaler:
     def __call__(self, image: Image.Image | np.ndarray, outscale: float | None = None) -> Image.Image | np.ndarray:
         """Upscale a PIL image or numpy array; returns the same kind. ``outscale`` resizes the result to
         ``outscale`` x the input size (Lanczos) after the network."""
-        pixels, kind = image_to_array(image)
-        result = self.upscale_array(pixels)
-        if outscale is not None and outscale != self.scale:
-            result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
-        return array_to_image(result, kind)
+        return upscale_image(self.upscale_array, self.scale, image, outscale)

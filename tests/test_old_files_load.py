@@ -68,7 +68,7 @@ def test_the_public_api_is_unchanged():
                         "import_sr_checkpoint", "lr_shuffle_config", "msrresnet_config", "srresnet_paper_config"],
              translate: ["ResnetGenerator", "ResnetGeneratorConfig", "Translator", "import_cyclegan_generator"]}
     for package, public in names.items():
-        assert sorted(package.__all__) == public
+        assert set(public) <= set(package.__all__)  # new names may come; none of these may go
         for name in public:
             assert getattr(package, name).__name__ == name
     assert export is not None

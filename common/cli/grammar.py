@@ -142,6 +142,7 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
         parser.error(f"unrecognized arguments: {' '.join(extras)}")
     if extras:
         args.inputs = list(args.inputs or []) + extras
+    _refuse_options_after_double_dash(parser, args, argv)
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         return commands[args.command](args)
@@ -161,6 +162,22 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
             signal.signal(signal.SIGTERM, previous)
 
 
+def _refuse_options_after_double_dash(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str] | None) -> None:
+    """After ``--`` every word is an input (so ``-photo.png`` can be one); an option name there that is no file
+    was meant as an option: say so, instead of "-o: no such file"."""
+    import sys
+    from pathlib import Path
+
+    words = sys.argv[1:] if argv is None else argv
+    if "--" not in words or not getattr(args, "inputs", None):
+        return
+    command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    after = words[words.index("--") + 1:]
+    misplaced = [w for w in after if w in command._option_string_actions and not Path(w).exists()]
+    if misplaced:
+        parser.error(f"{misplaced[0]} comes after --, where every word is an input; put the options before --")
+
+
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     """SIGTERM unwinds like Ctrl-C, so atomic writers remove their temporary files on the way out."""
     raise KeyboardInterrupt
@@ -176,12 +193,16 @@ def add_output_arguments(parser: argparse.ArgumentParser, suffix_help: str) -> N
     parser.add_argument("--include-outputs", action="store_true",
                         help="also process files that are this tool's own earlier results (skipped by default)")
     parser.add_argument("--max-pixels", type=COUNT, default=DEFAULT_MAX_PIXELS, help="refuse larger inputs (0: no limit)")
+    parser.add_argument("--recursive", "-r", action="store_true", help="also take images in subfolders; -o mirrors their tree")
+    parser.add_argument("--strip-metadata", action="store_true", help="write results without the input's ICC profile and EXIF")
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser, tile: int, tile_help: str, overlap_help: str) -> None:
     """Tiling, device and thread options shared by ``upscale`` and ``run``."""
-    parser.add_argument("--tile", "-t", type=bounded(int, 0, MAX_TILE), default=tile, help=tile_help)
-    parser.add_argument("--tile-overlap", "--tile-pad", "--tile_pad", dest="tile_overlap", type=COUNT, help=overlap_help)
+    parser.add_argument("--tile", type=bounded(int, 0, MAX_TILE), default=tile, help=tile_help + " (-t)")
+    parser.add_argument("-t", dest="tile", type=bounded(int, 0, MAX_TILE), help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+    parser.add_argument("--tile-overlap", "--tile-pad", dest="tile_overlap", type=COUNT, help=overlap_help + " (--tile_pad)")
+    parser.add_argument("--tile_pad", dest="tile_overlap", type=COUNT, help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
     parser.add_argument("--threads", type=cpu_bounded_count("threads"), default=0, help="CPU threads for torch or onnxruntime (0: one per core)")
 

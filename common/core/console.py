@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from rich.console import Console
 from rich.markup import escape
@@ -39,6 +40,11 @@ def log(message: str) -> None:
         console.print(message)
 
 
+TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
 def error_line(message: str) -> None:
-    """Print one clear error line (no traceback); ``message`` is plain text (brackets in paths stay as they are)."""
-    console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    """Print one clear error line (no traceback); ``message`` is plain text (brackets in paths stay as they are).
+    Terminal codes inside it (some libraries colour their messages) are removed, and so are line breaks."""
+    plain = " ".join(TERMINAL_CODES.sub("", message).split("\n"))
+    console.print(f"[bold red]error:[/] {escape(plain)}", markup=True, highlight=False, soft_wrap=True)

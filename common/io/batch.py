@@ -15,6 +15,7 @@ from common.core.console import console, error_line, escape, log, make_progress
 from common.core.errors import UserError
 from common.core.files import remove_stale_partials
 from common.io.images import IMAGE_SUFFIXES, check_regular_file, list_images, read_image, read_software_marker, write_image
+from common.io.metadata import read_metadata
 from common.io.provenance import is_done, provenance_marker
 
 ImageFunction = Callable[..., np.ndarray]
@@ -42,6 +43,8 @@ class OutputOptions:
         debug: print the traceback of an unexpected failure (otherwise one line per file).
         settings: what decides a result's pixels (model, options); a re-run with the same settings skips the
             results already done, found by the source and settings recorded in their Software tag.
+        recursive: folders are walked with their subfolders, whose tree the output folder mirrors.
+        strip_metadata: results carry no ICC profile or EXIF of their source (kept by default).
     """
 
     output: str | None = None
@@ -54,6 +57,8 @@ class OutputOptions:
     output_suffixes: str = ""
     debug: bool = False
     settings: str = ""
+    recursive: bool = False
+    strip_metadata: bool = False
 
     def __post_init__(self) -> None:
         check_output_names(self.output, self.suffix, self.ext)
@@ -82,21 +87,38 @@ def check_output_names(output: str | None, suffix: str, ext: str) -> None:
 def output_options_from_args(args: argparse.Namespace, suffix: str, marker: str, output_suffixes: str, settings: str = "") -> OutputOptions:
     """OutputOptions from the options of :func:`common.cli.grammar.add_output_arguments`. A suffix that does not
     start with ``_``, ``-``, ``.`` or a space gets an ``_`` in front, as Real-ESRGAN's ``--suffix out`` does."""
+    check_output_names(args.output, suffix, args.ext)  # as typed, so the message quotes the user's words
     if suffix and suffix[0] not in "_-. ":
         suffix = "_" + suffix
     return OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None,
                          include_outputs=args.include_outputs, marker=marker, output_suffixes=output_suffixes,
-                         debug=getattr(args, "debug", False), settings=settings)
+                         debug=getattr(args, "debug", False), settings=settings, recursive=getattr(args, "recursive", False),
+                         strip_metadata=getattr(args, "strip_metadata", False))
 
 
-def output_path(source: Path, options: OutputOptions, single_input: bool) -> Path:
-    """Where the result for ``source`` goes: ``<output or source folder>/<stem><suffix>.<ext>``, or ``output``
-    itself when it names an image file and there is one input."""
+def output_path(source: Path, options: OutputOptions, single_input: bool, subfolder: Path = Path(".")) -> Path:
+    """Where the result for ``source`` goes: ``<output or source folder>/<subfolder>/<stem><suffix>.<ext>``, or
+    ``output`` itself when it names an image file and there is one input. ``subfolder`` (``--recursive``) is where
+    ``source`` sits below the input folder it was found in; beside each input it is not used."""
     if options.output and single_input and Path(options.output).suffix.lower() in IMAGE_SUFFIXES:
         return Path(options.output)
-    folder = Path(options.output) if options.output else source.parent
+    folder = Path(options.output) / subfolder if options.output else source.parent
     ext = source.suffix if options.ext == "auto" else "." + options.ext.lstrip(".")
     return folder / f"{source.stem}{options.suffix}{ext}"
+
+
+def _subfolders(inputs: list[str], sources: list[Path], recursive: bool) -> dict[Path, Path]:
+    """For ``--recursive``: each source found under an input folder -> its folder relative to that input."""
+    if not recursive:
+        return {}
+    roots = [Path(entry) for entry in inputs if Path(entry).is_dir()]
+    found = {}
+    for source in sources:
+        for root in roots:
+            if source.is_relative_to(root):
+                found[source] = source.parent.relative_to(root)
+                break
+    return found
 
 
 def _check_target(source: Path, target: Path, overwrite: bool, marker: str) -> bool:
@@ -163,7 +185,11 @@ def collect_sources(inputs: list[str], options: OutputOptions) -> list[Path]:
     sources: list[Path] = []
     expanded: list[Path] = []
     for entry in inputs:
-        found = list_images([entry])
+        found = list_images([entry], options.recursive)
+        if not options.recursive and Path(entry).is_dir():
+            subfolders = [p for p in Path(entry).iterdir() if p.is_dir() and not p.name.startswith(".")]
+            if subfolders:
+                log(f"{escape(entry)}: {len(subfolders)} subfolder(s) not searched (--recursive takes them, mirroring the tree)")
         (sources if found == [Path(entry)] else expanded).extend(found)
     skipped: list[Path] = []
     if not options.include_outputs:
@@ -191,7 +217,9 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
         raise UserError(f"-o {options.output}: names one file, but there are {len(sources)} inputs; give a folder")
     if options.output and not names_a_file:
         _make_output_folder(Path(options.output))
-    _remove_stale_partials([output_path(source, options, len(sources) == 1) for source in sources])
+    subfolders = _subfolders(inputs, sources, options.recursive)
+    targets = {source: output_path(source, options, len(sources) == 1, subfolders.get(source, Path("."))) for source in sources}
+    _remove_stale_partials(list(targets.values()))
     failures: list[Path] = []
     done: list[Path] = []
     with make_progress() as progress:
@@ -199,7 +227,7 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
         for source in sources:
             progress.update(overall, info=escape(source.name))
             try:
-                target = output_path(source, options, len(sources) == 1)
+                target = targets[source]
                 check_regular_file(source)  # before hashing it: a FIFO or a link loop is reported as what it is
                 marker = provenance_marker(options.marker, source, options.settings)
                 if _check_target(source, target, options.overwrite, marker):
@@ -211,7 +239,10 @@ def process_files(function: ImageFunction, inputs: list[str], options: OutputOpt
                     result = _with_tile_bar(progress, source, function, pixels)
                 else:
                     result = _named(source, function, pixels)
-                write_image(target, result, marker=marker, overwrite=options.overwrite)
+                if target.parent != Path(options.output or target.parent):
+                    target.parent.mkdir(parents=True, exist_ok=True)  # a subfolder mirrored by --recursive
+                metadata = None if options.strip_metadata else read_metadata(source)
+                write_image(target, result, marker=marker, overwrite=options.overwrite, metadata=metadata)
                 log(f"{escape(str(source))} -> {escape(str(target))} ({result.shape[1]}x{result.shape[0]})")
             except UserError as exc:
                 error_line(str(exc))

@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from common.core.console import escape, log
 from common.core.errors import UserError
 from common.core.files import write_bytes_atomic
+from common.io.metadata import ImageMetadata, exif_with_software
 from common.io.png import (
-    LARGE_IMAGE_PIXELS, PNG_GREY_ALPHA, encode_large_png, encode_png16_grey_alpha, png_bit_depth, png_header, write_png_buffer,
+    LARGE_IMAGE_PIXELS, PNG_GREY_ALPHA, encode_large_png, encode_png16_grey_alpha, metadata_chunks, png_bit_depth, png_header, write_png_buffer,
 )
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -65,6 +67,8 @@ def pil_to_array(image: Image.Image, path: Path) -> np.ndarray:
         elif mode in ("P", "PA"):
             has_alpha = mode == "PA" or "transparency" in image.info
             image = image.convert("RGBA" if has_alpha else "RGB")
+        elif mode in ("L", "RGB") and "transparency" in image.info:
+            image = image.convert("LA" if mode == "L" else "RGBA")  # a tRNS colour key is transparency: keep it as alpha
         elif mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
             image = image.convert("RGB")
         pixels = np.array(image, dtype=np.uint8)
@@ -113,6 +117,9 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
             if image.format == "PNG":
                 check_png_can_hold(path, width, height, len(image.getbands()))
             orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+            frames = getattr(image, "n_frames", 1)
+            if frames > 1:
+                log(f"[yellow]warning:[/] {escape(str(path))}: holds {frames} frames (animation or pages); only the first is used")
             if image.format == "PNG" and png_bit_depth(path) == 16 and image.mode not in ("I;16", "I", "I;16B"):
                 pixels = _read_with_opencv(path)
                 if png_header(path)[25] == PNG_GREY_ALPHA and pixels.shape[2] == 4:
@@ -121,6 +128,9 @@ def read_image(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIX
                 pixels = _read_with_opencv(path)
             else:
                 image.load()
+                # Read again after decoding: Pillow 13 turns TIFF pixels upright itself and drops the tag then,
+                # so the tag read from the header would rotate them twice.
+                orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
                 pixels = pil_to_array(image, path)
     except UserError:
         raise
@@ -204,9 +214,10 @@ def read_software_marker(path: str | os.PathLike) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: str | None = None) -> None:
+def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: str | None = None, metadata: ImageMetadata | None = None) -> None:
     """Encode into an open binary file (no second in-memory copy of a large output); ``marker`` goes into the
-    Software tag where the format has one (PNG, JPEG, WebP, TIFF)."""
+    Software tag and ``metadata`` (ICC profile, EXIF) where the format has them (PNG, JPEG, WebP, TIFF)."""
+    icc = metadata.icc_profile if metadata else None
     suffix = suffix.lower()
     channels = pixels.shape[2]
     fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
@@ -218,7 +229,7 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: st
         if channels == 2:
             if suffix != ".png":
                 raise UserError(f"16-bit grey + alpha output needs .png, not {suffix}")
-            handle.write(encode_png16_grey_alpha(pixels, marker))
+            handle.write(encode_png16_grey_alpha(pixels, metadata_chunks(marker, icc, metadata.exif if metadata else None)))
             return
         import cv2
 
@@ -229,34 +240,41 @@ def _encode_to(handle, pixels: np.ndarray, suffix: str, quality: int, marker: st
         ok, buffer = cv2.imencode(suffix, np.ascontiguousarray(pixels))
         if not ok:
             raise UserError(f"OpenCV could not encode a 16-bit {suffix} image")
-        write_png_buffer(handle, buffer, marker if suffix == ".png" else None)
+        if suffix != ".png" and metadata and (metadata.icc_profile or metadata.exif):
+            log("[yellow]warning:[/] a 16-bit TIFF result keeps no ICC profile or EXIF (OpenCV writes it); .png keeps them")
+        write_png_buffer(handle, buffer, metadata_chunks(marker, icc, metadata.exif if metadata else None) if suffix == ".png" else b"")
         return
     if suffix in (".jpg", ".jpeg") and channels in (2, 4):
         raise UserError(f"{suffix} cannot hold an alpha channel; choose .png or .webp output")
     # The fast path swaps channels in the caller's array for a moment, so read-only arrays take PIL's path.
     if suffix == ".png" and channels in (3, 4) and pixels.shape[0] * pixels.shape[1] > LARGE_IMAGE_PIXELS and pixels.flags.writeable:
-        encode_large_png(handle, pixels, marker)
+        encode_large_png(handle, pixels, metadata_chunks(marker, icc, metadata.exif if metadata else None))
         return
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
     image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode=mode)
     options: dict = {"quality": quality} if fmt[suffix] in ("JPEG", "WEBP") else {}
-    if marker and fmt[suffix] == "PNG":
-        from PIL.PngImagePlugin import PngInfo
+    if icc and fmt[suffix] != "BMP":
+        options["icc_profile"] = icc
+    if fmt[suffix] == "PNG":
+        if marker:
+            from PIL.PngImagePlugin import PngInfo
 
-        options["pnginfo"] = PngInfo()
-        options["pnginfo"].add_text("Software", marker)
-    elif marker and fmt[suffix] in ("JPEG", "WEBP"):
-        exif = Image.Exif()
-        exif[SOFTWARE_TAG] = marker
-        options["exif"] = exif.tobytes()
-    elif marker and fmt[suffix] == "TIFF":
-        options["tiffinfo"] = {SOFTWARE_TAG: marker}
+            options["pnginfo"] = PngInfo()
+            options["pnginfo"].add_text("Software", marker)
+        if metadata and metadata.exif:
+            options["exif"] = metadata.exif
+    elif fmt[suffix] in ("JPEG", "WEBP", "TIFF"):
+        exif = exif_with_software(metadata, marker)
+        if exif:
+            options["exif"] = exif
     image.save(handle, format=fmt[suffix], **options)
 
 
-def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, marker: str | None = None, overwrite: bool = True) -> None:
+def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, marker: str | None = None, overwrite: bool = True,
+                metadata: ImageMetadata | None = None) -> None:
     """Write an (H, W, C) uint8/uint16 array atomically; the format follows the file extension. ``marker``
-    is stored as the file's Software tag (see :func:`read_software_marker`).
+    is stored as the file's Software tag (see :func:`read_software_marker`), ``metadata`` (the source's ICC
+    profile and EXIF, see :func:`common.io.metadata.read_metadata`) where the format holds them.
 
     Raises:
         UserError: the extension cannot hold this image (alpha in JPEG, 16-bit in JPEG, unknown extension).
@@ -266,14 +284,24 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, quality: int = 95, 
         pixels = pixels[..., None]
     pixels = np.ascontiguousarray(pixels)
     try:
-        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality, marker), overwrite)
+        write_bytes_atomic(path, lambda handle: _encode_to(handle, pixels, path.suffix, quality, marker, metadata), overwrite)
     except UserError as exc:
         message = str(exc)
         raise UserError(message if message.startswith(str(path)) else f"{path}: {message}") from None
 
 
-def list_images(paths: list[str | os.PathLike]) -> list[Path]:
-    """Expand files, folders (non-recursive, sorted) and glob patterns into image paths.
+def _folder_entries(folder: Path, recursive: bool) -> list[Path]:
+    """The entries of ``folder`` (and, when ``recursive``, of its subfolders, links to folders not followed)."""
+    if not recursive:
+        return list(folder.iterdir())
+    found = []
+    for top, _dirs, files in os.walk(folder, followlinks=False):
+        found += [Path(top) / name for name in files]
+    return found
+
+
+def list_images(paths: list[str | os.PathLike], recursive: bool = False) -> list[Path]:
+    """Expand files, folders (sorted; with ``recursive``, their subfolders too) and glob patterns into image paths.
 
     A name that is an existing file is taken literally even if it holds glob characters (``photo [1].png``).
     A path that matches nothing is returned as is, so the caller reports it as missing.
@@ -286,7 +314,7 @@ def list_images(paths: list[str | os.PathLike]) -> list[Path]:
         if entry_path.is_dir():
             # Not only regular files: a link loop, a FIFO or a device named like an image is kept, so that reading
             # it reports it on its own line instead of leaving it out without a word. Folders are not images.
-            found.extend(sorted(p for p in entry_path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir()))
+            found.extend(sorted(p for p in _folder_entries(entry_path, recursive) if p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir()))
         elif entry_path.is_file():
             found.append(entry_path)
         elif any(ch in str(entry) for ch in "*?["):

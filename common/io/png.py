@@ -33,24 +33,33 @@ def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def encode_png16_grey_alpha(pixels: np.ndarray, marker: str | None) -> bytes:
-    """16-bit grey + alpha PNG (colour type 4), which neither PIL nor OpenCV writes."""
+def metadata_chunks(marker: str | None, icc_profile: bytes | None = None, exif: bytes | None = None) -> bytes:
+    """The chunks that go right after IHDR: Software (tEXt), the ICC profile (iCCP) and EXIF (eXIf)."""
+    chunks = png_text_chunk("Software", marker) if marker else b""
+    if icc_profile:
+        chunks += png_chunk(b"iCCP", b"ICC profile\0\0" + zlib.compress(icc_profile))
+    if exif:
+        chunks += png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\0\0") else exif)  # eXIf holds the bare TIFF structure
+    return chunks
+
+
+def encode_png16_grey_alpha(pixels: np.ndarray, chunks: bytes = b"") -> bytes:
+    """16-bit grey + alpha PNG (colour type 4), which neither PIL nor OpenCV writes; ``chunks`` from
+    :func:`metadata_chunks`."""
     height, width, _ = pixels.shape
     rows = np.zeros((height, 1 + width * 4), dtype=np.uint8)  # filter byte 0, then big-endian samples
     rows[:, 1:] = pixels.astype(">u2").view(np.uint8).reshape(height, width * 4)
-    chunks = png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, PNG_GREY_ALPHA, 0, 0, 0))
-    if marker:
-        chunks += png_text_chunk("Software", marker)
-    chunks += png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + png_chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
+    header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, PNG_GREY_ALPHA, 0, 0, 0))
+    data = png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + header + chunks + data
 
 
-def write_png_buffer(handle, buffer: np.ndarray, marker: str | None) -> None:
-    """Write an encoded PNG, with a Software tEXt chunk after the 33-byte signature + IHDR when ``marker``."""
+def write_png_buffer(handle, buffer: np.ndarray, chunks: bytes = b"") -> None:
+    """Write an encoded PNG with ``chunks`` (:func:`metadata_chunks`) after the 33-byte signature + IHDR."""
     view = memoryview(buffer)
-    if marker:
+    if chunks:
         handle.write(view[:33])
-        handle.write(png_text_chunk("Software", marker))
+        handle.write(chunks)
         view = view[33:]
     handle.write(view)
 
@@ -64,7 +73,7 @@ def _swap_red_blue_in_place(pixels: np.ndarray, rows: int = 256) -> None:
         band[..., [0, 2]] = band[..., [2, 0]]
 
 
-def encode_large_png(handle, pixels: np.ndarray, marker: str | None = None) -> None:
+def encode_large_png(handle, pixels: np.ndarray, chunks: bytes = b"") -> None:
     """Encode a big 8-bit RGB(A) PNG without a full-size copy.
 
     PIL stores RGB as 4 bytes a pixel (a 192 MP output would cost 770 MB more) and OpenCV wants BGR; swapping
@@ -79,4 +88,4 @@ def encode_large_png(handle, pixels: np.ndarray, marker: str | None = None) -> N
         _swap_red_blue_in_place(pixels)
     if not ok:
         raise UserError("OpenCV could not encode the PNG")
-    write_png_buffer(handle, buffer, marker)
+    write_png_buffer(handle, buffer, chunks)

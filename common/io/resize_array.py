@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 
 from common.core.errors import UserError
+from common.io.images import array_to_image, image_to_array
 
 
 def resize_to(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -15,3 +16,13 @@ def resize_to(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     shrinking = height < pixels.shape[0]
     resized = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LANCZOS4)
     return resized.reshape(height, width, pixels.shape[2])
+
+
+def upscale_image(upscale_array, scale: int, image, outscale: float | None = None):
+    """``upscale_array`` on a PIL image or numpy array, returning the same kind; ``outscale`` resizes the result to
+    ``outscale`` x the input size after the network. The ``__call__`` of both upscalers (torch and ONNX)."""
+    pixels, kind = image_to_array(image)
+    result = upscale_array(pixels)
+    if outscale is not None and outscale != scale:
+        result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
+    return array_to_image(result, kind)

@@ -452,6 +452,8 @@ def _fit(
                 raise TrainingInterrupted(step, checkpoint_path)
     if saved_at["step"] != step:
         save(step)
+    if main:  # the run is over: the page stops reloading itself
+        write_run_report(run_dir, f"{run_dir.name}: finished at step {step}", getattr(step_obj, "sample_columns", ()), live=False)
     return last_logs
 
 

@@ -106,7 +106,8 @@ def test_degrade_preview_cli(tmp_path, capsys):
     assert first.shape == (12, 10, 3)
     assert main(["degrade", str(data / "img00.png"), "-o", str(tmp_path / "again.png")]) == 0
     np.testing.assert_array_equal(read_image(tmp_path / "again.png"), first)  # the i-th image is sample i
-    assert main(["degrade", str(data / "img00.png"), "-o", str(tmp_path / "again.png")]) == 1  # never overwrites
+    assert main(["degrade", str(data / "img00.png"), "-o", str(tmp_path / "again.png")]) == 0  # the same run again: done, kept
+    assert main(["degrade", str(data / "img00.png"), "-o", str(tmp_path / "again.png"), "--seed", "1"]) == 1  # other settings: never overwrites
     settings = tmp_path / "s.json"
     settings.write_text('{"final_sinc_prob": 2}')
     assert main(["degrade", str(data), "-o", str(tmp_path / "x"), "--degradation-config", str(settings)]) == 2
