@@ -150,9 +150,40 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--direction", required=True, help="e.g. summer2winter")
     p.add_argument("--real", required=True, help="folder of real target-domain images")
     p.add_argument("--source", help="images to translate (default: the source domain's test folder of the run)")
-    p.add_argument("--inception-weights", help="Inception-v3 weights (default: torchvision's cache)")
+    _add_fid_options(p)
+
+
+def _add_fid_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--protocol", choices=("auto", "pytorch-fid", "torchvision"), default="auto",
+                   help="pytorch-fid: the papers' TF Inception (auto when its weights are found); torchvision: comparable only with itself")
+    p.add_argument("--inception-weights", help="the protocol's Inception weights (default: pytorch-fid's file in torch.hub's cache)")
     p.add_argument("--json", help="also write the scores to this JSON file")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
+
+
+def _add_fid(sub: argparse._SubParsersAction) -> None:
+    p = add_command(sub, "fid", "FID/KID between two folders of images")
+    p.add_argument("folder_a")
+    p.add_argument("folder_b")
+    _add_fid_options(p)
+
+
+def run_fid(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from common.core.console import console
+    from common.core.files import write_bytes_atomic
+    from common.metrics.fid_inception import choose_extractor
+    from translate.evaluate import score_folders
+
+    extractor, protocol = choose_extractor(args.protocol, args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
+    scores = {**score_folders(Path(args.folder_a), Path(args.folder_b), extractor), "protocol": protocol}
+    console.print(f"FID {scores['fid']:.2f}  KID {scores['kid'] * 1000:.2f} +- {scores['kid_std'] * 1000:.2f} (x1e-3)  "
+                  f"({scores['n_a']} vs {scores['n_b']} images, {protocol} protocol)")
+    if args.json:
+        write_bytes_atomic(args.json, (json.dumps(scores, indent=2) + "\n").encode())
+    return 0
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -162,14 +193,16 @@ def run_eval(args: argparse.Namespace) -> int:
     from common.core.console import console
     from common.core.files import write_bytes_atomic
     from translate.evaluate import default_source_folder, evaluate_translation
-    from common.metrics.fid import inception_extractor
+    from common.metrics.fid_inception import choose_extractor
     from translate.translator import Translator
 
-    extractor = inception_extractor(args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
+    extractor, protocol = choose_extractor(args.protocol, args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
     source = Path(args.source) if args.source else default_source_folder(Path(args.run), args.direction)
     scores = evaluate_translation(Translator.from_checkpoint(args.run, args.direction, device=args.device), source, Path(args.real), extractor)
+    scores["protocol"] = protocol
     console.print(f"{args.direction}: FID {scores['fid']:.2f}  KID {scores['kid'] * 1000:.2f} +- {scores['kid_std'] * 1000:.2f} (x1e-3)  "
-                  f"({scores['n_translated']} translated vs {scores['n_real']} real)")
+                  f"({scores['n_translated']} translated vs {scores['n_real']} real, {protocol} protocol); untranslated inputs: "
+                  f"FID {scores['fid_untranslated']:.2f}  KID {scores['kid_untranslated'] * 1000:.2f}")
     if args.json:
         write_bytes_atomic(args.json, (json.dumps(scores, indent=2) + "\n").encode())
     return 0
@@ -210,7 +243,7 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": run_eval, "download": run_download, "import": run_import}
+COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": run_eval, "fid": run_fid, "download": run_download, "import": run_import}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(sub)
     _add_export(sub)
     _add_eval(sub)
+    _add_fid(sub)
     _add_download(sub)
     _add_import(sub)
     return parser

@@ -31,7 +31,21 @@ def evaluate_translation(translator: Translator, source: Path, real: Path, extra
     if len(source_paths) < 2 or len(real_paths) < 2:
         raise UserError(f"FID/KID need at least 2 images in each of {source} and {real}")
     translated = features_of((translator.translate_array(read_rgb8(p)) for p in source_paths), extractor)
+    untranslated = features_of((read_rgb8(p) for p in source_paths), extractor)
     reference = features_of((read_rgb8(p) for p in real_paths), extractor)
     kid_mean, kid_std = kernel_inception_distance(translated, reference)
     return {"fid": frechet_distance(translated, reference), "kid": kid_mean, "kid_std": kid_std,
+            # the "did anything happen" baseline: the inputs themselves against the target domain
+            "fid_untranslated": frechet_distance(untranslated, reference), "kid_untranslated": kernel_inception_distance(untranslated, reference)[0],
             "n_translated": len(source_paths), "n_real": len(real_paths), "source": str(source), "real": str(real)}
+
+
+def score_folders(folder_a: Path, folder_b: Path, extractor: FeatureExtractor) -> dict[str, Any]:
+    """FID and KID between two folders of images (``translate fid``)."""
+    paths_a, paths_b = list_images([folder_a]), list_images([folder_b])
+    if len(paths_a) < 2 or len(paths_b) < 2:
+        raise UserError(f"FID/KID need at least 2 images in each of {folder_a} and {folder_b}")
+    features_a = features_of((read_rgb8(p) for p in paths_a), extractor)
+    features_b = features_of((read_rgb8(p) for p in paths_b), extractor)
+    kid_mean, kid_std = kernel_inception_distance(features_a, features_b)
+    return {"fid": frechet_distance(features_a, features_b), "kid": kid_mean, "kid_std": kid_std, "n_a": len(paths_a), "n_b": len(paths_b)}
