@@ -163,8 +163,8 @@ def _add_fid_options(p: argparse.ArgumentParser) -> None:
 
 def _add_fid(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "fid", "FID/KID between two folders of images")
-    p.add_argument("folder_a")
-    p.add_argument("folder_b")
+    p.add_argument("folder_a", help="first folder of images (e.g. translated results)")
+    p.add_argument("folder_b", help="second folder of images (e.g. real images of the target domain)")
     _add_fid_options(p)
 
 
