@@ -211,6 +211,25 @@ def _naming_write_failures(path: Path, step: int) -> Iterator[None]:
                         "the previous checkpoint is kept") from None
 
 
+ETA_AFTER_STEPS = 3  # timed steps before the run's length is estimated (the first includes warm-up, so several)
+EARLY_SAMPLE_STEPS = (25, 50, 100, 200)  # a first look within minutes on a CPU, before the regular schedule
+
+
+def run_eta_line(steps_timed: int, seconds: float, steps_left: int) -> str:
+    """One line after the first few steps: the time per step measured here and how long the rest will take."""
+    per_step = seconds / max(steps_timed, 1)
+    left = per_step * steps_left
+    finish = time.strftime("%H:%M", time.localtime(time.time() + left))
+    hours, minutes = divmod(round(left / 60), 60)
+    length = f"{left:.0f} s" if left < 60 else f"{f'{hours} h ' if hours else ''}{minutes} min"
+    return f"{per_step:.2f} s/step on this machine: about {length} for the {steps_left} steps left (done about {finish})"
+
+
+def early_sample_due(step: int, sample_every: int) -> bool:
+    """Sample grids at :data:`EARLY_SAMPLE_STEPS` that come before the first regular one (``--sample-every``)."""
+    return sample_every > 0 and step in EARLY_SAMPLE_STEPS and step < sample_every
+
+
 def _config_differences(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:
     """Names of the (nested) options whose values differ, e.g. ``lambda_cycle (10.0 -> 5.0)``."""
     names = []
@@ -431,7 +450,9 @@ def _fit(
                     _append_jsonl(metrics_path, record)
                 last_logs = record
                 progress.report(step, {k: v for k, v in record.items() if k not in ("step", "lr", "it_per_s", "warnings")})
-            if main and fixed_batch is not None and hit(loop_config.sample_every, step):
+            if main and step - start_step == ETA_AFTER_STEPS:
+                log(run_eta_line(step - start_step, time.perf_counter() - started, loop_config.max_steps - step))
+            if main and fixed_batch is not None and (hit(loop_config.sample_every, step) or early_sample_due(step, loop_config.sample_every)):
                 with torch.no_grad():
                     grid = step_obj.sample_grid(exported_generator(), _to_device(fixed_batch, device))
                 pixels = (grid.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()

@@ -128,3 +128,14 @@ def test_loader_workers_still_stop_when_their_parent_asks(tmp_path):
     )
     run = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+def test_the_eta_line_and_the_early_samples():
+    from common.train.loop import early_sample_due, run_eta_line
+
+    line = run_eta_line(3, 6.0, 1800)
+    assert line.startswith("2.00 s/step on this machine: about 1 h 0 min for the 1800 steps left (done about ")
+    assert "about 10 s for the 20 steps left" in run_eta_line(3, 1.5, 20)
+    assert [s for s in range(1, 600) if early_sample_due(s, 500)] == [25, 50, 100, 200]
+    assert [s for s in range(1, 600) if early_sample_due(s, 60)] == [25, 50]
+    assert not any(early_sample_due(s, 0) for s in range(300))  # sampling off stays off
