@@ -13,12 +13,9 @@ from common.core.console import log
 from common.core.errors import UserError
 from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import TRAIN_ARCHITECTURES
-from superres.upscale_command import DENOISE, DENOISE_HELP, add_upscale, run_upscale
+from superres.upscale_command import ARCH_HELP, DENOISE, DENOISE_HELP, MODEL_HELP, add_upscale, run_upscale
 
-ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
 SCALES = (2, 3, 4, 8)
-MODEL_HELP = ("default (real-world photos) | clean (clean, sharp sources; the benchmark tables) | RUN directory | .safetensors"
-              " | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:

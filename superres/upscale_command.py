@@ -8,10 +8,12 @@ import argparse
 
 from common.cli.grammar import COUNT, POSITIVE_FLOAT, add_command, add_engine_arguments, add_output_arguments, bounded
 from common.core.errors import UserError
+from superres.engine import BACKENDS, PRECISIONS
 from superres.names import IMPORT_ARCHITECTURES
 
 MODEL_HELP = ("default (real-world photos) | clean (clean, sharp sources; the benchmark tables) | RUN directory | .safetensors"
-              " | released .pth (Real-ESRGAN, BasicSR, ESRGAN) | .onnx")
+              " | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
+ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
 DENOISE = bounded(float, 0, 1)
 DENOISE_HELP = "default model only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.25)"
 # Real-ESRGAN's flag -> ours, for the README table and the help texts.
@@ -28,13 +30,13 @@ def add_upscale(sub: argparse._SubParsersAction) -> None:
     # Real-ESRGAN's spellings are separate, unlisted options, so an error names the option as the user typed it.
     alias = {"help": argparse.SUPPRESS, "default": argparse.SUPPRESS}
     add_output_arguments(p, suffix_help="added to output names (default: _x<scale>; a suffix without a leading _ - or . gets an _)")
-    p.add_argument("--model", default="default", help=MODEL_HELP + " (Real-ESRGAN's -n, --model_name, --model_path)")
+    p.add_argument("--model", default="default", help=MODEL_HELP + " | .onnx (Real-ESRGAN's -n, --model_name, --model_path)")
     p.add_argument("-n", "--model_name", "--model_path", dest="model", **alias)
     p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP + " (Real-ESRGAN's -dn, --denoise_strength)")
     p.add_argument("-dn", "--denoise_strength", dest="denoise", type=DENOISE, **alias)
-    p.add_argument("--arch", choices=IMPORT_ARCHITECTURES, default="auto", help="architecture of a released .pth whose keys are ambiguous")
-    p.add_argument("--backend", choices=("auto", "torch", "onnx"), default="auto", help="engine (auto: onnx for .onnx files)")
-    p.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
+    p.add_argument("--arch", choices=IMPORT_ARCHITECTURES, default="auto", help=ARCH_HELP)
+    p.add_argument("--backend", choices=BACKENDS, default="auto", help="engine (auto: onnx for .onnx files)")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="for the embedded models: auto runs their shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU"
                         " (a --denoise other than 0.25 runs fp32)")
     p.add_argument("--fp32", dest="precision", action="store_const", const="fp32", help="the same as --precision fp32 (Real-ESRGAN's flag)")

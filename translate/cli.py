@@ -168,43 +168,51 @@ def _add_fid(sub: argparse._SubParsersAction) -> None:
     _add_fid_options(p)
 
 
+def _fid_extractor(args: argparse.Namespace):
+    """(extractor, protocol) for the options of :func:`_add_fid_options`."""
+    from common.metrics.fid_inception import choose_extractor
+
+    return choose_extractor(args.protocol, args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
+
+
+def _write_scores(args: argparse.Namespace, scores: dict) -> None:
+    if args.json:
+        import json
+
+        from common.core.files import write_bytes_atomic
+
+        write_bytes_atomic(args.json, (json.dumps(scores, indent=2) + "\n").encode())
+
+
 def run_fid(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
     from common.core.console import console
-    from common.core.files import write_bytes_atomic
-    from common.metrics.fid_inception import choose_extractor
     from translate.evaluate import score_folders
 
-    extractor, protocol = choose_extractor(args.protocol, args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
+    extractor, protocol = _fid_extractor(args)
     scores = {**score_folders(Path(args.folder_a), Path(args.folder_b), extractor), "protocol": protocol}
     console.print(f"FID {scores['fid']:.2f}  KID {scores['kid'] * 1000:.2f} +- {scores['kid_std'] * 1000:.2f} (x1e-3)  "
                   f"({scores['n_a']} vs {scores['n_b']} images, {protocol} protocol)")
-    if args.json:
-        write_bytes_atomic(args.json, (json.dumps(scores, indent=2) + "\n").encode())
+    _write_scores(args, scores)
     return 0
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
     from common.core.console import console
-    from common.core.files import write_bytes_atomic
     from translate.evaluate import default_source_folder, evaluate_translation
-    from common.metrics.fid_inception import choose_extractor
     from translate.translator import Translator
 
-    extractor, protocol = choose_extractor(args.protocol, args.inception_weights, "cuda" if args.device.startswith("cuda") else "cpu")
+    extractor, protocol = _fid_extractor(args)
     source = Path(args.source) if args.source else default_source_folder(Path(args.run), args.direction)
     scores = evaluate_translation(Translator.from_checkpoint(args.run, args.direction, device=args.device), source, Path(args.real), extractor)
     scores["protocol"] = protocol
     console.print(f"{args.direction}: FID {scores['fid']:.2f}  KID {scores['kid'] * 1000:.2f} +- {scores['kid_std'] * 1000:.2f} (x1e-3)  "
                   f"({scores['n_translated']} translated vs {scores['n_real']} real, {protocol} protocol); untranslated inputs: "
                   f"FID {scores['fid_untranslated']:.2f}  KID {scores['kid_untranslated'] * 1000:.2f}")
-    if args.json:
-        write_bytes_atomic(args.json, (json.dumps(scores, indent=2) + "\n").encode())
+    _write_scores(args, scores)
     return 0
 
 
