@@ -42,6 +42,9 @@ def evaluate_translation(translator: Translator, source: Path, real: Path, extra
 
 def score_folders(folder_a: Path, folder_b: Path, extractor: FeatureExtractor) -> dict[str, Any]:
     """FID and KID between two folders of images (``translate fid``)."""
+    for folder in (folder_a, folder_b):
+        if not folder.is_dir():
+            raise UserError(f"{folder}: folder not found")
     paths_a, paths_b = list_images([folder_a]), list_images([folder_b])
     if len(paths_a) < 2 or len(paths_b) < 2:
         raise UserError(f"FID/KID need at least 2 images in each of {folder_a} and {folder_b}")

@@ -69,3 +69,13 @@ def test_translate_fid_writes_the_papers_keys(tmp_path):
     scores = json.loads((tmp_path / "s.json").read_text())
     assert set(scores) == {"fid", "kid", "kid_std", "protocol", "n_a", "n_b"} and scores["protocol"] == "pytorch-fid"
     assert scores["fid"] > 0 and scores["n_a"] == scores["n_b"] == 3
+
+
+def test_translate_fid_names_a_missing_folder(tmp_path, capsys):
+    from tests.helpers import make_image_folder
+    from translate.cli import main
+
+    weights = shared_folder("weights") / "pt_inception_fid_nofc.pth"
+    a = make_image_folder(tmp_path / "a", count=2, size=(40, 40))
+    assert main(["fid", str(a), str(tmp_path / "absent"), "--inception-weights", str(weights), "--device", "cpu"]) == 2
+    assert f"error: {tmp_path / 'absent'}: folder not found" in capsys.readouterr().err
