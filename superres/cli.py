@@ -39,8 +39,19 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--degradation", choices=("bicubic", "realistic"), default="bicubic",
                    help="LR inputs: clean MATLAB bicubic (the benchmark protocol) or real-world blur, resizing, noise and JPEG")
     p.add_argument("--degradation-config", metavar="FILE", help="JSON file changing the realistic degradation settings (see docs/degradations.md)")
-    p.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), default="relativistic", help="adversarial loss (gan stage)")
-    p.add_argument("--vgg-weights", help="VGG19 ImageNet weights file (default: torchvision's cache)")
+    gan = p.add_argument_group("gan stage")
+    gan.add_argument("--recipe", choices=("realesrgan", "esrgan"), default="realesrgan",
+                     help="realesrgan: L1 + 5-layer VGG + vanilla GAN 0.1 on a U-Net D, sharpened targets; esrgan: L1 1e-2 + "
+                          "VGG conv5_4 + relativistic GAN 5e-3 on the SRGAN classifier")
+    gan.add_argument("--discriminator", choices=("unet", "vgg"), help="override the recipe's discriminator")
+    gan.add_argument("--gan-loss", choices=("relativistic", "vanilla", "lsgan", "hinge"), help="override the recipe's adversarial loss")
+    gan.add_argument("--adversarial-weight", type=POSITIVE_FLOAT, help="override the recipe's adversarial loss weight")
+    gan.add_argument("--perceptual-layers", choices=("realesrgan", "vgg54"), help="override the recipe's VGG layers")
+    gan.add_argument("--lr-d", type=POSITIVE_FLOAT, help="discriminator learning rate (default 1e-4)")
+    gan.add_argument("--vgg-weights", help="ImageNet VGG16 or VGG19 weights (default: torchvision's cache files)")
+    gan.add_argument("--vgg-arch", choices=("auto", "vgg16", "vgg19"), default="auto", help="which VGG (auto: read from the file)")
+    gan.add_argument("--gan-patience", type=COUNT, default=2000,
+                     help="stop when D's accuracy stays at 0 or 1 for this many steps (0: never)")
     p.add_argument("--ema", type=EMA_DECAY, default=0.999, help="EMA decay of the exported generator (0: off)")
     add_loop_arguments(p, workers=0)
     p.add_argument("--validate-every", type=COUNT, default=1000, help="steps between validations on --val")
@@ -71,12 +82,13 @@ def run_train(args: argparse.Namespace) -> int:
     from superres.train import SRTrainConfig, gan_recipe, train_sr
 
     common = dict(model=_model_config(args), hr_size=args.hr_size, pixel_loss=args.pixel_loss, vgg_weights=args.vgg_weights, val=args.val,
-                  degradation=_degradation(args))
+                  degradation=_degradation(args), vgg_arch=args.vgg_arch, gan_patience=args.gan_patience)
     if args.stage == "gan":
         if not args.init:
             raise UserError("--stage gan needs --init RUN (a pretrained generator)")
-        overrides = {k: v for k, v in (("lr", args.lr), ("schedule", args.schedule)) if v is not None}
-        config = gan_recipe(args.data, args.init, gan_loss=args.gan_loss, **common, **overrides)
+        chosen = (("lr", args.lr), ("schedule", args.schedule), ("discriminator", args.discriminator), ("gan_loss", args.gan_loss),
+                  ("adversarial_weight", args.adversarial_weight), ("perceptual_layers", args.perceptual_layers), ("lr_d", args.lr_d))
+        config = gan_recipe(args.data, args.init, args.recipe, **common, **{k: v for k, v in chosen if v is not None})
     else:
         config = SRTrainConfig(data=args.data, init=args.init, lr=args.lr or 2e-4, schedule=args.schedule or "cosine", **common)
     loop = loop_config_from_args(args, validate_every=args.validate_every)

@@ -11,8 +11,9 @@ from torch import nn
 from common.core.config import config_to_dict
 from common.degrade.config import DegradationConfig
 from common.degrade.matlab_bicubic import imresize
-from common.degrade.second_order import degrade
-from common.nn.adversarial import GANLoss
+from common.degrade.second_order import degrade, sharpen
+from common.nn.adversarial import GANLoss, discriminator_accuracy
+from common.train.gan_health import DiscriminatorWatch, check_finite_losses
 from common.train.loop import step_sample_ids
 from common.weights.model_files import save_weights
 from superres.data import EvalImage
@@ -60,6 +61,9 @@ class SRStep:
         eval_pairs: validation pairs (may be empty).
         degradation: real-world degradation settings; None trains on MATLAB-bicubic LR.
         seed: run seed (with the sample ids, it decides every degradation).
+        sharpen_loss_targets: pixel and perceptual losses compare with the unsharp-masked HR (Real-ESRGAN's
+            ``gt_usm``); the discriminator still sees the HR as it is.
+        gan_patience: steps D's accuracy may stay pinned at 0 or 1 before the stage stops (0: never stops).
     """
 
     def __init__(
@@ -81,6 +85,8 @@ class SRStep:
         extra_export_metadata: dict[str, Any] | None = None,
         degradation: DegradationConfig | None = None,
         seed: int = 0,
+        sharpen_loss_targets: bool = False,
+        gan_patience: int = 2000,
     ):
         self.scale = scale
         self.pixel_loss_kind, self.pixel_weight = pixel_loss_kind, pixel_weight
@@ -98,9 +104,12 @@ class SRStep:
         self.eval_pairs = eval_pairs or []
         self.extra_export_metadata = extra_export_metadata or {}
         self.degradation, self.seed = degradation, seed
+        self.sharpen_loss_targets = sharpen_loss_targets
+        self.watch = DiscriminatorWatch(gan_patience)
 
     def run(self, batch: torch.Tensor, step: int, autocast: Any) -> dict[str, float]:
         lr, hr = make_pair(batch, self.scale, self.degradation, step_sample_ids(step, len(batch)), self.seed)
+        target = sharpen(hr) if self.sharpen_loss_targets else hr
         generator = self.wrapped["generator"]
         logs: dict[str, float] = {}
 
@@ -110,40 +119,48 @@ class SRStep:
             discriminator.requires_grad_(False)
         with autocast():
             sr = generator(lr)
-            loss_pixel = pixel_loss(self.pixel_loss_kind, sr.float(), hr)
+            loss_pixel = pixel_loss(self.pixel_loss_kind, sr.float(), target)
             loss_g = self.pixel_weight * loss_pixel
             if self.gan:
-                loss_perceptual = self.perceptual(sr.float(), hr)
-                real_logits = discriminator(hr).detach()
-                fake_logits = discriminator(sr)
-                loss_adv = self.gan_loss.generator(fake_logits.float(), real_logits.float())
+                loss_perceptual = self.perceptual(sr.float(), target)
+                real_logits = discriminator(hr).detach() if self.gan_loss.kind == "relativistic" else None
+                loss_adv = self.gan_loss.generator(discriminator(sr).float(), None if real_logits is None else real_logits.float())
                 loss_g = loss_g + self.perceptual_weight * loss_perceptual + self.adversarial_weight * loss_adv
                 logs.update(loss_perceptual=loss_perceptual.item(), loss_g_adv=loss_adv.item())
+        logs["loss_pixel"] = loss_pixel.item()
+        check_finite_losses(step + 1, logs)
         self.optimizers["generator"].zero_grad(set_to_none=True)
         loss_g.backward()
         self.optimizers["generator"].step()
         self.schedulers["generator"].step()
-        logs["loss_pixel"] = loss_pixel.item()
-
-        # Discriminator phase on the detached fake from this step.
         if self.gan:
-            discriminator.requires_grad_(True)
-            with autocast():
-                real_logits = self.wrapped["discriminator"](hr)
-                fake_logits = self.wrapped["discriminator"](sr.detach())
-                loss_d = self.gan_loss.discriminator(real_logits.float(), fake_logits.float())
-            self.optimizers["discriminator"].zero_grad(set_to_none=True)
-            loss_d.backward()
-            self.optimizers["discriminator"].step()
-            self.schedulers["discriminator"].step()
-            logs["loss_d"] = loss_d.item()
+            logs.update(self._discriminator_phase(discriminator, hr, sr.detach(), step, autocast))
+        return logs
+
+    def _discriminator_phase(self, discriminator: nn.Module, hr: torch.Tensor, fake: torch.Tensor, step: int, autocast: Any) -> dict[str, float]:
+        """One D step on this step's detached fake; logs its loss, mean D(real)/D(fake) and accuracy."""
+        discriminator.requires_grad_(True)
+        with autocast():
+            real_logits = self.wrapped["discriminator"](hr).float()
+            fake_logits = self.wrapped["discriminator"](fake).float()
+            loss_d = self.gan_loss.discriminator(real_logits, fake_logits)
+        logs = {"loss_d": loss_d.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
+                "d_fake": torch.sigmoid(fake_logits).mean().item(),
+                "d_accuracy": discriminator_accuracy(self.gan_loss.kind, real_logits, fake_logits)}
+        check_finite_losses(step + 1, {"loss_d": logs["loss_d"]})
+        self.optimizers["discriminator"].zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.optimizers["discriminator"].step()
+        self.schedulers["discriminator"].step()
+        self.watch.update(step + 1, logs["d_accuracy"])
         return logs
 
     def extra_state(self) -> dict[str, Any]:
-        return {}
+        return {"discriminator_watch": self.watch.state_dict()}
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        pass
+        if "discriminator_watch" in state:  # absent in checkpoints made before the watch existed
+            self.watch.load_state_dict(state["discriminator_watch"])
 
     sample_columns = ("bicubic", "model", "HR (ground truth)")
 

@@ -13,6 +13,7 @@ from common.core.errors import UserError
 from common.degrade.config import DegradationConfig
 from common.nn.discriminators import SRGANDiscriminator, SRGANDiscriminatorConfig
 from common.nn.perceptual import PerceptualLoss
+from common.nn.unet_discriminator import UNetDiscriminator, UNetDiscriminatorConfig
 from common.train.loop import LoopConfig, fit, prepare_device
 from superres.data import SRTrainDataset, load_eval_set
 from superres.architectures import SRConfig, build_sr_model
@@ -36,8 +37,16 @@ class SRTrainConfig:
         lr / lr_d: Adam learning rates of G and D.
         schedule: ``cosine`` (to 1% at the end), ``step`` (x0.1 at half way, SRGAN's recipe) or ``constant``.
         pixel_loss / pixel_weight: ``l1`` or ``mse`` and its weight.
-        perceptual_weight / vgg_weights / perceptual_layer: VGG19 content loss (gan stage).
+        perceptual_weight / vgg_weights / vgg_arch: VGG content loss (gan stage); the architecture is read from
+            the weights file (``auto``) or must match it.
+        perceptual_layers: ``realesrgan`` (five layers, 0.1/0.1/1/1/1), ``vgg54`` (SRGAN's single layer) or
+            explicit ``(layer, weight)`` pairs; resolved to pairs for the weights' architecture when the run is
+            built, and saved so.
+        perceptual_criterion: ``l1`` or ``mse`` between features.
+        discriminator: ``unet`` (Real-ESRGAN's per-pixel U-Net with spectral norm) or ``vgg`` (SRGAN's classifier).
         gan_loss / adversarial_weight: adversarial loss kind and weight (gan stage).
+        sharpen_loss_targets: unsharp-mask the HR for the pixel and perceptual losses (not for D).
+        gan_patience: steps D may stay at accuracy 0 or 1 before the stage stops (0: never).
         val: optional validation folder (Y-PSNR/SSIM logged).
         degradation: None trains on MATLAB-bicubic LR (the protocol); a :class:`DegradationConfig` trains on
             real-world degradations (blur, resizing, noise, JPEG), saved with the model.
@@ -54,18 +63,40 @@ class SRTrainConfig:
     pixel_loss: str = "l1"
     pixel_weight: float = 1.0
     perceptual_weight: float = 1.0
-    perceptual_layer: str = "conv5_4"
+    perceptual_layers: str | tuple[tuple[str, float], ...] = "vgg54"
+    perceptual_criterion: str = "l1"
     vgg_weights: str | None = None
+    vgg_arch: str = "auto"
+    discriminator: str = "vgg"
     gan_loss: str = "relativistic"
     adversarial_weight: float = 5e-3
+    sharpen_loss_targets: bool = False
+    gan_patience: int = 2000
     val: str | None = None
     degradation: DegradationConfig | None = None
 
 
-def gan_recipe(data: str, init: str, **overrides: Any) -> SRTrainConfig:
-    """The ESRGAN-style recipe of BasicSR: L1 1e-2 + VGG19 conv5_4 1.0 + relativistic GAN 5e-3, Adam 1e-4."""
-    defaults = dict(stage="gan", init=init, lr=1e-4, lr_d=1e-4, schedule="step", pixel_weight=1e-2, perceptual_weight=1.0,
-                    gan_loss="relativistic", adversarial_weight=5e-3)
+GAN_RECIPES = ("realesrgan", "esrgan")
+
+
+def gan_recipe(data: str, init: str, recipe: str = "realesrgan", **overrides: Any) -> SRTrainConfig:
+    """The second (GAN) stage, started from a pixel-loss model ``init``.
+
+    - ``realesrgan`` (Real-ESRGAN's published stage): L1 1.0 + perceptual 1.0 (five VGG layers) + vanilla GAN 0.1
+      on the U-Net discriminator, Adam 1e-4 (0.9, 0.99) for both nets at a constant rate, unsharp-masked targets
+      for the pixel and perceptual losses. Use it with the realistic degradations.
+    - ``esrgan`` (ESRGAN as BasicSR trains it): L1 1e-2 + VGG conv5_4 1.0 + relativistic GAN 5e-3 on the SRGAN
+      classifier, Adam 1e-4, x0.1 at half way.
+    """
+    recipes = {
+        "realesrgan": dict(pixel_weight=1.0, perceptual_weight=1.0, perceptual_layers="realesrgan", discriminator="unet",
+                           gan_loss="vanilla", adversarial_weight=0.1, schedule="constant", sharpen_loss_targets=True),
+        "esrgan": dict(pixel_weight=1e-2, perceptual_weight=1.0, perceptual_layers="vgg54", discriminator="vgg",
+                       gan_loss="relativistic", adversarial_weight=5e-3, schedule="step"),
+    }
+    if recipe not in recipes:
+        raise UserError(f"--recipe {recipe}: expected one of {', '.join(GAN_RECIPES)}")
+    defaults = dict(stage="gan", init=init, lr=1e-4, lr_d=1e-4, **recipes[recipe])
     return SRTrainConfig(data=data, **{**defaults, **overrides})
 
 
@@ -87,6 +118,10 @@ def _check(config: SRTrainConfig) -> None:
         raise UserError(f"--hr-size {config.hr_size} is not a multiple of --scale {scale}")
     if config.stage == "gan" and not config.init:
         raise UserError("--stage gan needs --init RUN (a pretrained generator)")
+    if config.discriminator not in ("unet", "vgg"):
+        raise UserError(f"--discriminator {config.discriminator}: expected unet or vgg")
+    if config.stage == "gan" and config.discriminator == "unet" and config.hr_size % UNetDiscriminatorConfig().size_multiple():
+        raise UserError(f"--hr-size {config.hr_size}: the U-Net discriminator needs a multiple of {UNetDiscriminatorConfig().size_multiple()}")
 
 
 def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.device) -> tuple[SRStep, SRTrainConfig]:
@@ -104,13 +139,7 @@ def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.
     optimizer_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=(0.9, 0.99))
     kwargs: dict[str, Any] = {}
     if config.stage == "gan":
-        discriminator = SRGANDiscriminator(SRGANDiscriminatorConfig(in_channels=config.model.in_channels, input_size=config.hr_size)).to(device)
-        optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=(0.9, 0.99))
-        kwargs = dict(
-            discriminator=discriminator, optimizer_d=optimizer_d, scheduler_d=_scheduler(optimizer_d, config.schedule, loop_config.max_steps),
-            perceptual=PerceptualLoss.from_pretrained(config.vgg_weights, config.perceptual_layer).to(device),
-            perceptual_weight=config.perceptual_weight, gan_loss=config.gan_loss, adversarial_weight=config.adversarial_weight,
-        )
+        kwargs, config = _gan_parts(config, loop_config, device)
     eval_pairs = load_eval_set(config.val, config.model.scale) if config.val else []
     metadata: dict[str, Any] = {"stage": config.stage, "degradation": "bicubic"}
     if config.degradation is not None:
@@ -118,9 +147,32 @@ def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.
     step = SRStep(
         generator, config.model.scale, optimizer_g, _scheduler(optimizer_g, config.schedule, loop_config.max_steps),
         config.pixel_loss, config.pixel_weight, eval_pairs=eval_pairs, extra_export_metadata=metadata,
-        degradation=config.degradation, seed=loop_config.seed, **kwargs,
+        degradation=config.degradation, seed=loop_config.seed, sharpen_loss_targets=config.sharpen_loss_targets,
+        gan_patience=config.gan_patience, **kwargs,
     )
     return step, config
+
+
+def _gan_parts(config: SRTrainConfig, loop_config: LoopConfig, device: torch.device) -> tuple[dict[str, Any], SRTrainConfig]:
+    """Discriminator, its optimiser and schedule, and the perceptual loss; the config with the resolved layers."""
+    channels = config.model.in_channels
+    if config.discriminator == "unet":
+        discriminator = UNetDiscriminator(UNetDiscriminatorConfig(in_channels=channels)).to(device)
+    else:
+        discriminator = SRGANDiscriminator(SRGANDiscriminatorConfig(in_channels=channels, input_size=config.hr_size)).to(device)
+    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=(0.9, 0.99))
+    layers = config.perceptual_layers
+    perceptual = PerceptualLoss.from_pretrained(
+        config.vgg_weights, layers if isinstance(layers, str) else tuple(tuple(pair) for pair in layers), config.vgg_arch,
+        config.perceptual_criterion,
+    ).to(device)
+    config = dataclasses.replace(config, vgg_arch=perceptual.arch, perceptual_layers=perceptual.layers)
+    kwargs = dict(
+        discriminator=discriminator, optimizer_d=optimizer_d, scheduler_d=_scheduler(optimizer_d, config.schedule, loop_config.max_steps),
+        perceptual=perceptual, perceptual_weight=config.perceptual_weight, gan_loss=config.gan_loss,
+        adversarial_weight=config.adversarial_weight,
+    )
+    return kwargs, config
 
 
 def train_sr(config: SRTrainConfig, loop_config: LoopConfig, run_dir: str | Path, resume: bool = False) -> dict[str, Any]:

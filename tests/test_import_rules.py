@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TOP_LEVEL = ("common", "export", "superres", "translate")
 # Lowest first: a sub-package may import those of a lower rank only.
-COMMON_RANKS = {"core": 0, "io": 1, "tiling": 2, "degrade": 2, "nn": 2, "metrics": 2, "weights": 2, "train": 3, "cli": 4}
+COMMON_RANKS = {"core": 0, "io": 1, "tiling": 2, "degrade": 2, "backbones": 2, "weights": 2, "nn": 3, "metrics": 3, "train": 4,
+                "cli": 5}
 FORBIDDEN_TOP = {"common": {"export", "superres", "translate"}, "export": {"superres", "translate"},
                  "superres": {"translate"}, "translate": {"superres"}}
 
@@ -100,9 +101,9 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 
 @pytest.mark.parametrize("name, text, why", [
     ("common/core/a.py", "from common.io.images import read_image\n", "common/core/ (rank 0) must not import common.io.images"),
-    ("common/io/a.py", "def f():\n    from common.train import loop\n", "common/io/ (rank 1) must not import common.train (rank 3)"),
-    ("common/nn/a.py", "from ..metrics import fid\n", "common/nn/ (rank 2) must not import common.metrics"),
-    ("common/nn/a.py", "import common.degrade.kernels\n", "must not import common.degrade.kernels (rank 2)"),
+    ("common/io/a.py", "def f():\n    from common.train import loop\n", "common/io/ (rank 1) must not import common.train (rank 4)"),
+    ("common/nn/a.py", "from ..metrics import fid\n", "common/nn/ (rank 3) must not import common.metrics"),
+    ("common/backbones/a.py", "import common.degrade.kernels\n", "must not import common.degrade.kernels (rank 2)"),
     ("common/train/a.py", "from superres.models import SRResNet\n", "common/ must not import superres.models"),
     ("common/a.py", "x = 1\n", "a module directly in common/"),
     ("export/a.py", "import translate.models\n", "export/ must not import translate.models"),

@@ -96,9 +96,13 @@ def jpeg(images: torch.Tensor, quality: torch.Tensor, codec: str = "libjpeg") ->
 
 
 def sharpen(images: torch.Tensor, weight: float = 0.5, threshold: float = 10 / 255, kernel_size: int = 51) -> torch.Tensor:
-    """Unsharp mask where edges are (Real-ESRGAN's USM of the HR targets), softly masked; output in [0, 1]."""
+    """Unsharp mask where edges are (Real-ESRGAN's USM of the HR targets), softly masked; output in [0, 1].
+
+    Borders are mirrored; an image no larger than half the kernel (too small to mirror) repeats its edge pixels.
+    """
     sigma = 0.3 * ((kernel_size - 1) * 0.5 - 1) + 0.8  # OpenCV's sigma for a given kernel size
-    blur_of = lambda x: kornia.filters.gaussian_blur2d(x, (kernel_size, kernel_size), (sigma, sigma), border_type="reflect")  # noqa: E731
+    border = "reflect" if min(images.shape[-2:]) > kernel_size // 2 else "replicate"
+    blur_of = lambda x: kornia.filters.gaussian_blur2d(x, (kernel_size, kernel_size), (sigma, sigma), border_type=border)  # noqa: E731
     residual = images - blur_of(images)
     mask = blur_of((residual.abs() > threshold).to(images))
     sharp = (images + weight * residual).clamp(0, 1)

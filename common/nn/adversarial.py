@@ -92,3 +92,18 @@ class GANLoss(nn.Module):
 
     def discriminator(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
         return discriminator_adversarial_loss(self.kind, real_logits, fake_logits)
+
+
+def discriminator_accuracy(kind: str, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> float:
+    """Share of real scores D calls real and fake scores it calls fake (0.5 = guessing; 1 = D wins everywhere).
+
+    The decision threshold follows the loss: 0 for logits (``vanilla``, ``hinge``, ``wgan``), 0.5 for ``lsgan``'s
+    1/0 targets, and the other side's mean for ``relativistic``.
+    """
+    real, fake = real_logits.detach().float(), fake_logits.detach().float()
+    if kind == "relativistic":
+        real_right, fake_right = real > fake.mean(), fake < real.mean()
+    else:
+        threshold = 0.5 if kind == "lsgan" else 0.0
+        real_right, fake_right = real > threshold, fake < threshold
+    return 0.5 * (real_right.float().mean().item() + fake_right.float().mean().item())

@@ -1,103 +1,99 @@
-"""VGG19 feature (perceptual) loss with torchvision's ImageNet weights.
+"""Perceptual (VGG feature) loss: a weighted sum of distances between VGG features of two images.
 
-The weights come from torchvision's normal cache (``$TORCH_HOME/hub/checkpoints/vgg19-dcbb9e9d.pth``) or from
-a path the user gives. They are never downloaded silently and never replaced by random weights: when they are
-absent, :class:`VGGWeightsMissing` says how to get them. Tests that only check the wiring build the module with
-:meth:`PerceptualLoss.with_random_weights_for_tests`, whose name says what it is.
+Layer sets (before the ReLU, as ESRGAN and Real-ESRGAN take them):
+
+- :data:`REALESRGAN_LAYERS`: five layers weighted 0.1/0.1/1/1/1 (Real-ESRGAN's second stage), L1;
+- :data:`SRGAN_VGG54`: the last conv of block 5 alone (SRGAN's VGG54; use ``criterion="mse"`` for the paper).
+
+The weights file decides VGG16 or VGG19 (``common.backbones.vgg``); a layer set is resolved for it by
+:func:`layers_for`, and the resolved ``(name, weight)`` pairs are what a run saves in its config.
 """
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-import torchvision
 from torch import nn
 
+from common.backbones.vgg import (
+    VGGWeightsMissing, find_vgg_weights, layer_indices, named_features, random_vgg_features_for_tests, read_vgg_state, trunk_from_state,
+)
 from common.core.errors import UserError
 
-VGG19_FILENAME = "vgg19-dcbb9e9d.pth"
-# Index of each named layer's conv output (before its ReLU) in torchvision's vgg19().features.
-VGG19_LAYERS = {"conv1_2": 2, "conv2_2": 7, "conv3_4": 16, "conv4_4": 25, "conv5_4": 34}
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+LayerWeights = tuple[tuple[str, float], ...]
+REALESRGAN_LAYERS: dict[str, LayerWeights] = {
+    "vgg19": (("conv1_2", 0.1), ("conv2_2", 0.1), ("conv3_4", 1.0), ("conv4_4", 1.0), ("conv5_4", 1.0)),
+    "vgg16": (("conv1_2", 0.1), ("conv2_2", 0.1), ("conv3_3", 1.0), ("conv4_3", 1.0), ("conv5_3", 1.0)),
+}
+SRGAN_VGG54: dict[str, LayerWeights] = {"vgg19": (("conv5_4", 1.0),), "vgg16": (("conv5_3", 1.0),)}
+LAYER_SETS = {"realesrgan": REALESRGAN_LAYERS, "vgg54": SRGAN_VGG54}
+CRITERIA = ("l1", "mse")
 
 
-class VGGWeightsMissing(UserError):
-    pass
+def layers_for(layer_set: str, arch: str) -> LayerWeights:
+    """The ``(layer, weight)`` pairs of a named set (``realesrgan`` or ``vgg54``) for ``vgg16`` or ``vgg19``."""
+    if layer_set not in LAYER_SETS:
+        raise UserError(f"--perceptual-layers {layer_set}: expected one of {', '.join(LAYER_SETS)}")
+    return LAYER_SETS[layer_set][arch]
 
 
-def default_vgg19_path() -> Path:
-    return Path(torch.hub.get_dir()) / "checkpoints" / VGG19_FILENAME
+def _last_layer(arch: str, layers: LayerWeights) -> str:
+    indices = layer_indices(arch)
+    unknown = [name for name, _ in layers if name not in indices]
+    if unknown:
+        raise UserError(f"unknown {arch} layer(s) {', '.join(unknown)}; expected names like {', '.join(list(indices)[:4])}, ...")
+    return max((name for name, _ in layers), key=indices.__getitem__)
 
 
-def load_vgg19_features(weights_path: str | os.PathLike | None = None, last_layer: str = "conv5_4") -> nn.Sequential:
-    """VGG19 feature extractor up to ``last_layer`` (before its ReLU) with ImageNet weights, frozen, in eval mode.
+def perceptual_distance(
+    trunk: nn.Sequential, arch: str, layers: LayerWeights, prediction: torch.Tensor, target: torch.Tensor, criterion: str = "l1"
+) -> torch.Tensor:
+    """``sum_l w_l * d(phi_l(prediction), phi_l(target))`` (scalar) for (B, 3, H, W) images in [0, 1].
 
-    Raises:
-        VGGWeightsMissing: the weights file is absent or unreadable.
+    ``d`` is the mean absolute (``l1``) or squared (``mse``) difference; the target's features carry no gradient.
     """
-    path = Path(weights_path) if weights_path else default_vgg19_path()
-    if not path.is_file():
-        raise VGGWeightsMissing(
-            f"{path}: VGG19 ImageNet weights not found (needed for the perceptual loss). On a machine with internet run "
-            "`python -c \"import torchvision; torchvision.models.vgg19(weights='IMAGENET1K_V1')\"` and copy "
-            f"~/.cache/torch/hub/checkpoints/{VGG19_FILENAME} here, or pass --vgg-weights PATH"
-        )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # corrupt file, wrong format
-        raise VGGWeightsMissing(f"{path}: cannot load VGG19 weights ({exc})") from None
-    vgg = torchvision.models.vgg19(weights=None)
-    vgg.load_state_dict(state)
-    return _truncate(vgg.features, last_layer)
-
-
-def _truncate(features: nn.Sequential, last_layer: str) -> nn.Sequential:
-    if last_layer not in VGG19_LAYERS:
-        raise ValueError(f"unknown VGG19 layer {last_layer!r}; expected one of {sorted(VGG19_LAYERS)}")
-    trunk = nn.Sequential(*list(features.children())[: VGG19_LAYERS[last_layer] + 1]).eval()
-    for parameter in trunk.parameters():
-        parameter.requires_grad_(False)
-    return trunk
-
-
-def perceptual_distance(features: nn.Module, prediction: torch.Tensor, target: torch.Tensor, criterion: str = "l1") -> torch.Tensor:
-    """Distance between VGG features of two (B, 3, H, W) images in [0, 1] (ImageNet-normalised inside)."""
-    mean = torch.tensor(IMAGENET_MEAN, device=prediction.device, dtype=prediction.dtype).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=prediction.device, dtype=prediction.dtype).view(1, 3, 1, 1)
-    pred_features = features((prediction - mean) / std)
+    if criterion not in CRITERIA:
+        raise ValueError(f"unknown criterion {criterion!r}; expected one of {CRITERIA}")
+    indices = layer_indices(arch)
+    names = tuple(name for name, _ in layers)
+    pred_features = named_features(trunk, indices, prediction, names)
     with torch.no_grad():
-        target_features = features((target - mean) / std)
-    if criterion == "l1":
-        return F.l1_loss(pred_features, target_features)
-    if criterion == "mse":
-        return F.mse_loss(pred_features, target_features)
-    raise ValueError(f"unknown criterion {criterion!r}")
+        target_features = named_features(trunk, indices, target, names)
+    distance = F.l1_loss if criterion == "l1" else F.mse_loss
+    return sum(weight * distance(pred_features[name], target_features[name]) for name, weight in layers)
 
 
 class PerceptualLoss(nn.Module):
-    """Module wrapper: ``loss(prediction, target)`` with (B, 3, H, W) inputs in [0, 1]."""
+    """Module wrapper: ``loss(prediction, target)`` with (B, 3, H, W) inputs in [0, 1]; the VGG stays frozen."""
 
-    def __init__(self, features: nn.Sequential, criterion: str = "l1"):
+    def __init__(self, trunk: nn.Sequential, arch: str, layers: LayerWeights, criterion: str = "l1"):
         super().__init__()
-        self.features = features
-        self.criterion = criterion
+        self.trunk, self.arch, self.layers, self.criterion = trunk, arch, tuple(layers), criterion
 
     @classmethod
-    def from_pretrained(cls, weights_path: str | os.PathLike | None = None, last_layer: str = "conv5_4", criterion: str = "l1") -> "PerceptualLoss":
-        return cls(load_vgg19_features(weights_path, last_layer), criterion)
+    def from_pretrained(
+        cls, weights_path: str | os.PathLike | None = None, layer_set: str | LayerWeights = "realesrgan", arch: str = "auto",
+        criterion: str = "l1",
+    ) -> "PerceptualLoss":
+        """Load the VGG from ``weights_path`` (or torchvision's cache) and resolve ``layer_set`` for it."""
+        file = find_vgg_weights(weights_path, arch)
+        file_arch, state = read_vgg_state(file)
+        if arch not in ("auto", file_arch):
+            raise VGGWeightsMissing(f"{file}: holds {file_arch} weights, but --vgg-arch is {arch}")
+        layers = layers_for(layer_set, file_arch) if isinstance(layer_set, str) else tuple(layer_set)
+        trunk = trunk_from_state(file, file_arch, state, _last_layer(file_arch, layers))
+        return cls(trunk, file_arch, layers, criterion)
 
     @classmethod
-    def with_random_weights_for_tests(cls, last_layer: str = "conv5_4") -> "PerceptualLoss":
-        """Random VGG19 weights: exercises the wiring only; this is NOT a perceptual loss."""
-        return cls(_truncate(torchvision.models.vgg19(weights=None).features, last_layer))
+    def with_random_weights_for_tests(cls, arch: str = "vgg19", layers: LayerWeights = (("conv2_2", 1.0),)) -> "PerceptualLoss":
+        """Random VGG weights: exercises the wiring only; this is NOT a perceptual loss."""
+        return cls(random_vgg_features_for_tests(arch, _last_layer(arch, layers)), arch, layers)
 
     def train(self, mode: bool = True) -> "PerceptualLoss":
         super().train(mode)
-        self.features.eval()  # frozen feature extractor stays in eval mode
+        self.trunk.eval()  # frozen feature extractor stays in eval mode
         return self
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return perceptual_distance(self.features, prediction, target, self.criterion)
+        return perceptual_distance(self.trunk, self.arch, self.layers, prediction, target, self.criterion)

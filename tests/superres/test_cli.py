@@ -111,7 +111,7 @@ def test_train_cli_pretrain_then_gan_needs_vgg(tmp_path, capsys):
     gan = ["train", "--data", str(data), "--out", str(tmp_path / "gan"), "--scale", "2", "--stage", "gan", "--init", str(run),
            "--hr-size", "16", "--max-steps", "2", "--vgg-weights", str(tmp_path / "absent.pth")]
     assert main(gan) == 2
-    assert "VGG19 ImageNet weights not found" in capsys.readouterr().err
+    assert "absent.pth: VGG weights file not found" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("arch, scale", [("rrdbnet", 2), ("compact", 4)])
