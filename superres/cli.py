@@ -13,6 +13,7 @@ from common.core.console import log
 from common.core.errors import UserError
 from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import TRAIN_ARCHITECTURES
+from superres.compare_command import add_compare, run_compare
 from superres.upscale_command import ARCH_HELP, DENOISE, DENOISE_HELP, MODEL_HELP, add_upscale, run_upscale
 
 SCALES = (2, 3, 4, 8)
@@ -108,10 +109,25 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default="default", help=MODEL_HELP)
     p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
     p.add_argument("--degraded", action="store_true",
-                   help="LR made by the seeded real-world recipe (blur, bicubic, noise, JPEG; docs/degraded_eval.md) instead of clean bicubic")
+                   help="LR made by the seeded real-world recipe (blur, bicubic, noise, JPEG; superres/degraded_eval.py) instead of clean bicubic")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
+    p.add_argument("--metrics", type=_metric_list, default=("psnr", "ssim"),
+                   help="comma-separated: psnr,ssim (always, by the protocol) and lpips (VGG, lower is closer)")
+    p.add_argument("--lpips-weights", help="LPIPS v0.1 VGG heads (default: the installed lpips package's)")
+    p.add_argument("--vgg-weights", help="ImageNet VGG16 weights for LPIPS (default: torchvision's cache file)")
     p.add_argument("--json", help="also write the scores to this JSON file")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
+
+
+METRICS = ("psnr", "ssim", "lpips")
+
+
+def _metric_list(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in METRICS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a comma-separated list of {', '.join(METRICS)}")
+    return names
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -129,15 +145,26 @@ def run_eval(args: argparse.Namespace) -> int:
     if model.config.scale != args.scale:
         raise UserError(f"{args.model}: this is a x{model.config.scale} model, but --scale is {args.scale}")
     device = resolve_device(args.device)
-    scores = evaluate(torch_model_upscaler(model.to(device), device), load_eval_set(args.data, args.scale, args.degraded), args.scale)
+    lpips = None
+    if "lpips" in args.metrics:
+        from common.metrics.lpips import LPIPS
+
+        lpips = LPIPS.from_files(args.lpips_weights, args.vgg_weights).to(device)
+    pairs = load_eval_set(args.data, args.scale, args.degraded)
+    scores = evaluate(torch_model_upscaler(model.to(device), device), pairs, args.scale, lpips)
     means = mean_scores(scores)
     recipe = "degraded (real-world recipe)" if args.degraded else "bicubic"
-    table = Table(title=f"{args.data} x{args.scale}, {recipe} LR: Y-PSNR (dB) / SSIM, BT.601 Y, border {args.scale}")
-    for column in ("image", "model PSNR", "model SSIM", "bicubic PSNR", "bicubic SSIM"):
-        table.add_column(column, justify="left" if column == "image" else "right")
+    extra = ", LPIPS on RGB (lower is closer)" if lpips else ""
+    table = Table(title=f"{args.data} x{args.scale}, {recipe} LR: Y-PSNR (dB) / SSIM, BT.601 Y, border {args.scale}{extra}")
+    keys = ("psnr", "ssim") + (("lpips",) if lpips else ()) + ("bicubic_psnr", "bicubic_ssim") + (("bicubic_lpips",) if lpips else ())
+    for key in ("image",) + keys:
+        table.add_column(key.replace("bicubic_", "bicubic ").replace("psnr", "PSNR").replace("ssim", "SSIM").replace("lpips", "LPIPS"),
+                         justify="left" if key == "image" else "right")
+    digits = {"psnr": "{:.2f}", "ssim": "{:.4f}", "lpips": "{:.4f}"}
+    show = lambda key, value: digits[key.replace("bicubic_", "")].format(value)  # noqa: E731
     for s in scores:
-        table.add_row(s.name, f"{s.psnr:.2f}", f"{s.ssim:.4f}", f"{s.bicubic_psnr:.2f}", f"{s.bicubic_ssim:.4f}")
-    table.add_row("[bold]mean", f"[bold]{means['psnr']:.2f}", f"[bold]{means['ssim']:.4f}", f"{means['bicubic_psnr']:.2f}", f"{means['bicubic_ssim']:.4f}")
+        table.add_row(s.name, *(show(k, getattr(s, k)) for k in keys))
+    table.add_row("[bold]mean", *(f"[bold]{show(k, means[k])}" for k in keys))
     console.print(table)
     if args.json:
         from dataclasses import asdict
@@ -185,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_import(sub)
     _add_degrade(sub)
+    add_compare(sub)
     return parser
 
 
@@ -223,7 +251,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export, "import": run_import,
-            "degrade": run_degrade}
+            "degrade": run_degrade, "compare": run_compare}
 
 
 def main(argv: list[str] | None = None) -> int:

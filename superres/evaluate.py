@@ -1,8 +1,9 @@
-"""Evaluate an upscaling function on a protocol set: per-image and mean Y-PSNR/SSIM, model vs bicubic."""
+"""Evaluate an upscaling function on a protocol set: per-image and mean Y-PSNR/SSIM (and LPIPS when asked),
+model vs bicubic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import torch
 
@@ -18,6 +19,8 @@ class ImageScore:
     ssim: float
     bicubic_psnr: float
     bicubic_ssim: float
+    lpips: Optional[float] = None
+    bicubic_lpips: Optional[float] = None
 
 
 def bicubic_upscale(lr: torch.Tensor, scale: int) -> torch.Tensor:
@@ -25,27 +28,39 @@ def bicubic_upscale(lr: torch.Tensor, scale: int) -> torch.Tensor:
     return imresize_uint8(lr, float(scale))
 
 
-def evaluate(upscale: Callable[[torch.Tensor], torch.Tensor], pairs: list[EvalImage], scale: int) -> list[ImageScore]:
-    """Score ``upscale`` (uint8 (1, 3, h, w) -> uint8 (1, 3, H, W)) on protocol pairs, border ``scale``."""
+def lpips_score(lpips: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], output: torch.Tensor, hr: torch.Tensor, border: int) -> float:
+    """LPIPS of two uint8 (1, 3, H, W) images on RGB, with the protocol's border cropped as for PSNR."""
+    crop = (slice(None), slice(None), slice(border, -border or None), slice(border, -border or None))
+    device = next(lpips.parameters()).device if isinstance(lpips, torch.nn.Module) else torch.device("cpu")
+    return lpips(output[crop].to(device, torch.float32) / 255, hr[crop].to(device, torch.float32) / 255).item()
+
+
+def evaluate(
+    upscale: Callable[[torch.Tensor], torch.Tensor], pairs: list[EvalImage], scale: int,
+    lpips: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+) -> list[ImageScore]:
+    """Score ``upscale`` (uint8 (1, 3, h, w) -> uint8 (1, 3, H, W)) on protocol pairs, border ``scale``; with
+    ``lpips`` (e.g. :class:`common.metrics.lpips.LPIPS`) also LPIPS of the model and of bicubic."""
     scores = []
     for pair in pairs:
         output = upscale(pair.lr)
         if output.shape != pair.hr.shape:
             raise ValueError(f"{pair.name}: output {tuple(output.shape)} does not match HR {tuple(pair.hr.shape)}")
+        bicubic = bicubic_upscale(pair.lr, scale)
         psnr, ssim = sr_scores(output, pair.hr, scale)
-        bic_psnr, bic_ssim = sr_scores(bicubic_upscale(pair.lr, scale), pair.hr, scale)
-        scores.append(ImageScore(pair.name, psnr.item(), ssim.item(), bic_psnr.item(), bic_ssim.item()))
+        bic_psnr, bic_ssim = sr_scores(bicubic, pair.hr, scale)
+        score = ImageScore(pair.name, psnr.item(), ssim.item(), bic_psnr.item(), bic_ssim.item())
+        if lpips is not None:
+            score.lpips, score.bicubic_lpips = lpips_score(lpips, output, pair.hr, scale), lpips_score(lpips, bicubic, pair.hr, scale)
+        scores.append(score)
     return scores
 
 
 def mean_scores(scores: list[ImageScore]) -> dict[str, float]:
+    """Means over images of every score present (``lpips`` keys only when LPIPS was computed)."""
     count = len(scores)
-    return {
-        "psnr": sum(s.psnr for s in scores) / count,
-        "ssim": sum(s.ssim for s in scores) / count,
-        "bicubic_psnr": sum(s.bicubic_psnr for s in scores) / count,
-        "bicubic_ssim": sum(s.bicubic_ssim for s in scores) / count,
-    }
+    keys = ["psnr", "ssim", "bicubic_psnr", "bicubic_ssim"] + (["lpips", "bicubic_lpips"] if scores and scores[0].lpips is not None else [])
+    return {key: sum(getattr(s, key) for s in scores) / count for key in keys}
 
 
 def torch_model_upscaler(model: torch.nn.Module, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:

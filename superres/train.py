@@ -43,6 +43,8 @@ class SRTrainConfig:
             explicit ``(layer, weight)`` pairs; resolved to pairs for the weights' architecture when the run is
             built, and saved so.
         perceptual_criterion: ``l1`` or ``mse`` between features.
+        perceptual_scale: features are divided by it; None reads it from the weights file (1 for torchvision's
+            VGGs, about 57.6 for Caffe-converted ones), and the run saves the value used.
         discriminator: ``unet`` (Real-ESRGAN's per-pixel U-Net with spectral norm) or ``vgg`` (SRGAN's classifier).
         gan_loss / adversarial_weight: adversarial loss kind and weight (gan stage).
         sharpen_loss_targets: unsharp-mask the HR for the pixel and perceptual losses (not for D).
@@ -65,6 +67,7 @@ class SRTrainConfig:
     perceptual_weight: float = 1.0
     perceptual_layers: str | tuple[tuple[str, float], ...] = "vgg54"
     perceptual_criterion: str = "l1"
+    perceptual_scale: float | None = None
     vgg_weights: str | None = None
     vgg_arch: str = "auto"
     discriminator: str = "vgg"
@@ -164,9 +167,9 @@ def _gan_parts(config: SRTrainConfig, loop_config: LoopConfig, device: torch.dev
     layers = config.perceptual_layers
     perceptual = PerceptualLoss.from_pretrained(
         config.vgg_weights, layers if isinstance(layers, str) else tuple(tuple(pair) for pair in layers), config.vgg_arch,
-        config.perceptual_criterion,
+        config.perceptual_criterion, config.perceptual_scale,
     ).to(device)
-    config = dataclasses.replace(config, vgg_arch=perceptual.arch, perceptual_layers=perceptual.layers)
+    config = dataclasses.replace(config, vgg_arch=perceptual.arch, perceptual_layers=perceptual.layers, perceptual_scale=perceptual.scale)
     kwargs = dict(
         discriminator=discriminator, optimizer_d=optimizer_d, scheduler_d=_scheduler(optimizer_d, config.schedule, loop_config.max_steps),
         perceptual=perceptual, perceptual_weight=config.perceptual_weight, gan_loss=config.gan_loss,

@@ -108,6 +108,18 @@ def read_vgg_state(path: Path) -> tuple[str, dict[str, torch.Tensor]]:
     return CONV_COUNTS[conv_count], features
 
 
+# A VGG trained in Caffe saw 0-255 input; with its first conv folded to take ImageNet-normalised input, every
+# activation keeps that scale, about 255 x the mean std larger than a network trained on normalised input.
+CAFFE_INPUT_SCALE = 255.0 * sum(IMAGENET_STD) / 3
+CAFFE_CONV1_THRESHOLD = 2.0  # mean |conv1_1 weight|: about 0.2 when trained on normalised input, about 10 folded
+
+
+def feature_scale(state: dict[str, torch.Tensor]) -> float:
+    """What to divide this file's features by to bring them to the scale of torchvision's own VGGs:
+    :data:`CAFFE_INPUT_SCALE` for weights converted from Caffe (0-255 input folded into conv1_1), else 1."""
+    return CAFFE_INPUT_SCALE if state["features.0.weight"].abs().mean().item() > CAFFE_CONV1_THRESHOLD else 1.0
+
+
 def load_vgg_features(path: str | os.PathLike | None = None, last_layer: str = "conv5_4", arch: str = "auto") -> tuple[str, nn.Sequential]:
     """(arch, frozen eval-mode trunk of ``features`` up to ``last_layer``); ReLUs are not in-place, so a conv output
     taken before its ReLU stays intact.

@@ -6,7 +6,9 @@ Layer sets (before the ReLU, as ESRGAN and Real-ESRGAN take them):
 - :data:`SRGAN_VGG54`: the last conv of block 5 alone (SRGAN's VGG54; use ``criterion="mse"`` for the paper).
 
 The weights file decides VGG16 or VGG19 (``common.backbones.vgg``); a layer set is resolved for it by
-:func:`layers_for`, and the resolved ``(name, weight)`` pairs are what a run saves in its config.
+:func:`layers_for`, and the resolved ``(name, weight)`` pairs are what a run saves in its config. Distances are
+divided by the file's feature scale (1 for torchvision's VGGs, about 57.6 for VGGs converted from Caffe), so a
+recipe's loss weights keep the balance they were published with whichever file is used.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from common.backbones.vgg import (
-    VGGWeightsMissing, find_vgg_weights, layer_indices, named_features, random_vgg_features_for_tests, read_vgg_state, trunk_from_state,
+    VGGWeightsMissing, feature_scale, find_vgg_weights, layer_indices, named_features, random_vgg_features_for_tests,
+    read_vgg_state, trunk_from_state,
 )
 from common.core.errors import UserError
 
@@ -47,9 +50,10 @@ def _last_layer(arch: str, layers: LayerWeights) -> str:
 
 
 def perceptual_distance(
-    trunk: nn.Sequential, arch: str, layers: LayerWeights, prediction: torch.Tensor, target: torch.Tensor, criterion: str = "l1"
+    trunk: nn.Sequential, arch: str, layers: LayerWeights, prediction: torch.Tensor, target: torch.Tensor, criterion: str = "l1",
+    scale: float = 1.0,
 ) -> torch.Tensor:
-    """``sum_l w_l * d(phi_l(prediction), phi_l(target))`` (scalar) for (B, 3, H, W) images in [0, 1].
+    """``sum_l w_l * d(phi_l(prediction) / scale, phi_l(target) / scale)`` (scalar) for (B, 3, H, W) images in [0, 1].
 
     ``d`` is the mean absolute (``l1``) or squared (``mse``) difference; the target's features carry no gradient.
     """
@@ -61,29 +65,30 @@ def perceptual_distance(
     with torch.no_grad():
         target_features = named_features(trunk, indices, target, names)
     distance = F.l1_loss if criterion == "l1" else F.mse_loss
-    return sum(weight * distance(pred_features[name], target_features[name]) for name, weight in layers)
+    return sum(weight * distance(pred_features[name] / scale, target_features[name] / scale) for name, weight in layers)
 
 
 class PerceptualLoss(nn.Module):
     """Module wrapper: ``loss(prediction, target)`` with (B, 3, H, W) inputs in [0, 1]; the VGG stays frozen."""
 
-    def __init__(self, trunk: nn.Sequential, arch: str, layers: LayerWeights, criterion: str = "l1"):
+    def __init__(self, trunk: nn.Sequential, arch: str, layers: LayerWeights, criterion: str = "l1", scale: float = 1.0):
         super().__init__()
-        self.trunk, self.arch, self.layers, self.criterion = trunk, arch, tuple(layers), criterion
+        self.trunk, self.arch, self.layers, self.criterion, self.scale = trunk, arch, tuple(layers), criterion, scale
 
     @classmethod
     def from_pretrained(
         cls, weights_path: str | os.PathLike | None = None, layer_set: str | LayerWeights = "realesrgan", arch: str = "auto",
-        criterion: str = "l1",
+        criterion: str = "l1", scale: float | None = None,
     ) -> "PerceptualLoss":
-        """Load the VGG from ``weights_path`` (or torchvision's cache) and resolve ``layer_set`` for it."""
+        """Load the VGG from ``weights_path`` (or torchvision's cache) and resolve ``layer_set`` for it; ``scale``
+        None reads the feature scale from the file (:func:`common.backbones.vgg.feature_scale`)."""
         file = find_vgg_weights(weights_path, arch)
         file_arch, state = read_vgg_state(file)
         if arch not in ("auto", file_arch):
             raise VGGWeightsMissing(f"{file}: holds {file_arch} weights, but --vgg-arch is {arch}")
         layers = layers_for(layer_set, file_arch) if isinstance(layer_set, str) else tuple(layer_set)
         trunk = trunk_from_state(file, file_arch, state, _last_layer(file_arch, layers))
-        return cls(trunk, file_arch, layers, criterion)
+        return cls(trunk, file_arch, layers, criterion, feature_scale(state) if scale is None else scale)
 
     @classmethod
     def with_random_weights_for_tests(cls, arch: str = "vgg19", layers: LayerWeights = (("conv2_2", 1.0),)) -> "PerceptualLoss":
@@ -96,4 +101,4 @@ class PerceptualLoss(nn.Module):
         return self
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return perceptual_distance(self.trunk, self.arch, self.layers, prediction, target, self.criterion)
+        return perceptual_distance(self.trunk, self.arch, self.layers, prediction, target, self.criterion, self.scale)

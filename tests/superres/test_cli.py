@@ -157,3 +157,24 @@ def test_default_model_runs_its_int8_export_on_a_cpu_without_torch(tmp_path):
     fp32 = Upscaler.from_pretrained("default", device="cpu")(pixels)
     np.testing.assert_array_equal(read_image(tmp_path / "fp32.png"), fp32)
     assert np.abs(read_image(tmp_path / "int8.png").astype(int) - fp32.astype(int)).mean() < 1.0
+
+
+def test_eval_lpips_metric(tmp_path, model_file, capsys):
+    # Random VGG16 numbers and unit heads in the real files' layouts: checks the wiring and the table, not perception.
+    import torch
+
+    from common.backbones.vgg import truncated_features
+
+    torch.save({f"features.{k}": v for k, v in truncated_features("vgg16", "pool5").state_dict().items()}, tmp_path / "vgg.pth")
+    torch.save({f"lin{i}.model.1.weight": torch.ones(1, c, 1, 1) for i, c in enumerate((64, 128, 256, 512, 512))}, tmp_path / "heads.pth")
+    data = make_image_folder(tmp_path / "hr", count=2, size=(40, 32))
+    args = ["eval", "--data", str(data), "--scale", "2", "--model", str(model_file), "--json", str(tmp_path / "s.json")]
+    assert main(args + ["--metrics", "psnr,ssim,lpips", "--lpips-weights", str(tmp_path / "heads.pth"), "--vgg-weights", str(tmp_path / "vgg.pth")]) == 0
+    assert "LPIPS" in capsys.readouterr().err  # the shared console writes to stderr
+    mean = json.loads((tmp_path / "s.json").read_text())["mean"]
+    assert mean["lpips"] > 0 and mean["bicubic_lpips"] > 0
+    assert main(args + ["--metrics", "psnr,lpips", "--lpips-weights", str(tmp_path / "absent.pth")]) == 2
+    assert "absent.pth: LPIPS weights file not found" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(args + ["--metrics", "psnr,fid"])
+    assert "expected a comma-separated list of psnr, ssim, lpips" in capsys.readouterr().err

@@ -101,3 +101,19 @@ def test_real_vgg16_features_separate_photos_more_than_noise():
     with torch.no_grad():
         a, b, n = (named_features(trunk, layer_indices("vgg16"), x, ("conv5_3",))["conv5_3"] for x in (images[0], images[1], noisy))
     assert (a - b).abs().mean() > 20 * (a - n).abs().mean()
+
+
+def test_feature_scale_tells_caffe_converted_weights_from_torchvisions():
+    from common.backbones.vgg import CAFFE_INPUT_SCALE, feature_scale
+
+    state = _features_state("vgg16")  # default init: conv1_1 weights of about 0.1, like torchvision's
+    assert feature_scale(state) == 1.0
+    folded = {**state, "features.0.weight": state["features.0.weight"] * 255 / 0.226}  # 0-255 input folded in
+    assert feature_scale(folded) == pytest.approx(57.6, abs=0.1) == CAFFE_INPUT_SCALE
+
+
+def test_real_vgg16_from_caffe_is_brought_to_torchvision_scale():
+    from common.backbones.vgg import CAFFE_INPUT_SCALE, feature_scale
+
+    state = read_vgg_state(shared_folder("weights") / "vgg16_imagenet_features_torchvision_norm.pth")[1]
+    assert feature_scale(state) == CAFFE_INPUT_SCALE

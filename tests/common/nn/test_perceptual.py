@@ -65,3 +65,10 @@ def test_real_vgg16_loss_ranks_a_noisy_copy_far_closer_than_another_photo():
     with torch.no_grad():
         assert loss(a, a).item() == 0.0
         assert loss(a, b) > 10 * loss(a, noisy)
+
+
+def test_distances_are_divided_by_the_feature_scale():
+    loss = PerceptualLoss.with_random_weights_for_tests("vgg16", (("conv1_2", 1.0),))
+    scaled = PerceptualLoss(loss.trunk, "vgg16", loss.layers, scale=4.0)
+    a, b = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
+    torch.testing.assert_close(scaled(a, b), loss(a, b) / 4)
