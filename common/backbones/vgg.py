@@ -87,7 +87,7 @@ def find_vgg_weights(path: str | os.PathLike | None = None, arch: str = "auto") 
             return cache / TORCHVISION_FILES[name]
     wanted = " or ".join(TORCHVISION_FILES[name] for name in archs)
     raise VGGWeightsMissing(
-        f"{cache}: no ImageNet VGG weights ({wanted}) for the perceptual loss. On a machine with internet run "
+        f"{cache}: no ImageNet VGG weights ({wanted}) for the perceptual loss or LPIPS. On a machine with internet run "
         "`python -c \"import torchvision; torchvision.models.vgg19(weights='IMAGENET1K_V1')\"` and copy the file from "
         "~/.cache/torch/hub/checkpoints/ here, or pass --vgg-weights PATH"
     )

@@ -81,8 +81,9 @@ class LPIPS(nn.Module):
 
     @classmethod
     def from_files(cls, heads: str | os.PathLike | None = None, vgg_weights: str | os.PathLike | None = None) -> "LPIPS":
+        head_weights = load_lpips_heads(find_lpips_heads(heads))  # the small file first: its error comes before VGG's
         _, trunk = load_vgg_features(vgg_weights, "relu5_3", arch="vgg16")
-        return cls(trunk, load_lpips_heads(find_lpips_heads(heads)))
+        return cls(trunk, head_weights)
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
