@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common.core.console import log
 from common.core.errors import UserError
-from superres.weights import DEFAULT_DENOISE, EMBEDDED_MODELS, int8_path
+from superres.weights import BLENDED_MODELS, DEFAULT_DENOISE, EMBEDDED_MODELS, int8_path
 
 PRECISIONS = ("auto", "int8", "fp32")
 FOREIGN_SUFFIXES = (".pth", ".pt", ".ckpt")  # common.weights.foreign's, not imported: that module imports torch
@@ -38,7 +38,7 @@ def load_upscaler(model: str | os.PathLike = "default", *, denoise: float | None
     """
     model = str(model)
     check_options(model, denoise, arch, backend, precision)
-    if model in EMBEDDED_MODELS and denoise in (None, DEFAULT_DENOISE) and embedded_runs_int8(precision, backend, device):
+    if int8_path(model) and denoise in (None, DEFAULT_DENOISE) and embedded_runs_int8(precision, backend, device):
         model, denoise = str(int8_path(model)), None
     if model.endswith(".onnx"):  # onnxruntime only: torch is never imported on this path
         from export.onnx_upscaler import OnnxUpscaler
@@ -56,8 +56,11 @@ def check_options(model: str, denoise: float | None, arch: str, backend: str, pr
     is_onnx, embedded = model.endswith(".onnx"), model in EMBEDDED_MODELS
     if denoise is not None and is_onnx:
         raise UserError(f"{model}: --denoise blends the embedded default model; an ONNX file has fixed weights")
-    if denoise is not None and model != "default":
-        raise UserError(f"--denoise applies to the embedded default model, not to {model} (it blends that model's two ends)")
+    if denoise is not None and model not in BLENDED_MODELS:
+        raise UserError(f"--denoise applies to the embedded {' and '.join(BLENDED_MODELS)} models, not to {model} "
+                        "(it blends such a model's two ends)")
+    if embedded and not int8_path(model) and (precision == "int8" or backend == "onnx"):
+        raise UserError(f"--model {model} ships no int8 ONNX file; it runs in fp32 with torch (drop --precision/--backend)")
     if backend == "torch" and is_onnx:
         raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
     if backend == "onnx" and not is_onnx and not embedded:

@@ -4,6 +4,8 @@
   from the same start, one on light noise (``real_x4_detail``) and one on the full Real-ESRGAN noise
   (``real_x4_denoise``), blended at load time by the denoise strength; ``real_x4_int8.onnx`` is the static int8
   export of the default blend (:data:`DEFAULT_DENOISE`), which ``superres upscale`` runs on a CPU.
+- ``fidelity``: the real-world pair trained with the L1 loss alone: closest to the truth pixel for pixel (PSNR),
+  softer than ``default``; same denoise control, runs in fp32.
 - ``clean``: trained on clean MATLAB-bicubic downscaling, for sharp sources and the benchmark protocol
   (``clean_x4.safetensors`` and its int8 export ``clean_x4_int8.onnx``).
 """
@@ -12,7 +14,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-EMBEDDED_MODELS = ("default", "clean")
+EMBEDDED_MODELS = ("default", "fidelity", "clean")
+BLENDED_MODELS = ("default", "fidelity")  # two ends each, blended by --denoise
 DEFAULT_DENOISE = 0.25  # chosen on a validation set (benchmarks/choose_denoise.py), never on Set5/Set14
 
 
@@ -24,11 +27,21 @@ def clean_model_path() -> Path:
     return _embedded("clean_x4.safetensors")
 
 
-def real_world_model_paths() -> tuple[Path, Path]:
-    """(detail-keeping end, denoising end) of the real-world model's denoise control."""
-    return _embedded("real_x4_detail.safetensors"), _embedded("real_x4_denoise.safetensors")
+REAL_WORLD_FILES = {
+    "default": ("real_x4_detail.safetensors", "real_x4_denoise.safetensors"),
+    "fidelity": ("real_x4_detail.safetensors", "real_x4_denoise.safetensors"),
+}
 
 
-def int8_path(name: str) -> Path:
-    """The shipped int8 ONNX of embedded model ``name`` (``default``: at :data:`DEFAULT_DENOISE`)."""
-    return _embedded({"default": "real_x4_int8.onnx", "clean": "clean_x4_int8.onnx"}[name])
+def real_world_model_paths(name: str = "default") -> tuple[Path, Path]:
+    """(detail-keeping end, denoising end) of a blended model's denoise control."""
+    detail, denoise = REAL_WORLD_FILES[name]
+    return _embedded(detail), _embedded(denoise)
+
+
+INT8_FILES = {"default": "real_x4_int8.onnx", "clean": "clean_x4_int8.onnx"}
+
+
+def int8_path(name: str) -> Path | None:
+    """The shipped int8 ONNX of embedded model ``name`` (``default``: at :data:`DEFAULT_DENOISE`); None if none is shipped."""
+    return _embedded(INT8_FILES[name]) if name in INT8_FILES else None

@@ -1,0 +1,97 @@
+"""PSNR / SSIM / LPIPS of upscalers on degraded photos: the table behind the GAN default (issue 23).
+
+    python benchmarks/perceptual_eval.py --sets val --models bicubic clean default@0.25 \
+        "gan@0.25=blend:runs/gan_x4_detail,runs/gan_x4_denoise" [--json out.json]
+
+Sets (every LR made by the seeded real-world recipe, ``superres eval --degraded``):
+- ``val``: the first 40 dog photos of cat2dog's testB: the validation set that choices are made on;
+- ``Set5``, ``Set14``: report only, never used to choose anything;
+- ``cats``: the first 40 cat photos of cat2dog's testA (report only).
+
+Models: ``bicubic``; anything ``--model`` takes (``default``, ``clean``, a run folder, a released ``.pth``);
+``NAME@S`` sets the denoise strength of an embedded model; ``LABEL@S=blend:DETAIL,DENOISE`` blends two run folders
+or weight files at strength S (as ``--denoise`` blends the shipped pair); ``int8`` the shipped int8 default.
+LPIPS: VGG16 and the v0.1 heads from ../shared/data/weights (LPIPS on RGB with the protocol's border crop).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SETS = {"val": (SHARED / "translate" / "cat2dog" / "testB", 40), "cats": (SHARED / "translate" / "cat2dog" / "testA", 40),
+        "Set5": (SHARED / "sr" / "Set5", None), "Set14": (SHARED / "sr" / "Set14", None)}
+
+
+def load_set(name: str):
+    from common.io.images import list_images
+    from superres.data import load_eval_set
+
+    folder, count = SETS[name]
+    if count is None:
+        return load_eval_set(folder, 4, degraded=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in list_images([folder])[:count]:
+            (Path(tmp) / path.name).symlink_to(path.resolve())
+        return load_eval_set(tmp, 4, degraded=True)
+
+
+def engine(spec: str):
+    """(label, uint8 (1, 3, h, w) -> uint8 (1, 3, H, W) function) for a model spec of the module docstring."""
+    from superres.denoise import load_blended_model
+    from superres.evaluate import bicubic_upscale, torch_model_upscaler
+    from superres.pretrained import load_sr_model, resolve_model_path
+
+    cpu = torch.device("cpu")
+    if spec == "bicubic":
+        return spec, lambda lr: bicubic_upscale(lr, 4)
+    if spec == "int8":
+        from export.onnx_upscaler import OnnxUpscaler
+        from superres.weights import int8_path
+
+        onnx = OnnxUpscaler(int8_path("default"), device="cpu", tile=0)
+        return spec, lambda lr: torch.from_numpy(onnx.upscale_array(lr[0].permute(1, 2, 0).numpy())).permute(2, 0, 1)[None]
+    label, _, target = spec.partition("=")
+    if target.startswith("blend:"):
+        name, _, strength = label.partition("@")
+        detail, denoise = (resolve_model_path(p) for p in target[len("blend:"):].split(","))
+        return label, torch_model_upscaler(load_blended_model(detail, denoise, float(strength or 0.25))[0], cpu)
+    name, _, strength = spec.partition("@")
+    model = load_sr_model(name, denoise=float(strength) if strength else None)[0]
+    return spec, torch_model_upscaler(model, cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", default=["val"], choices=list(SETS))
+    parser.add_argument("--models", nargs="+", required=True)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    from common.metrics.lpips import LPIPS
+    from superres.evaluate import evaluate, mean_scores
+
+    torch.set_grad_enabled(False)
+    lpips = LPIPS.from_files(SHARED / "weights" / "lpips_v0.1_vgg.pth", SHARED / "weights" / "vgg16_imagenet_features_torchvision_norm.pth")
+    sets = {name: load_set(name) for name in args.sets}
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for spec in args.models:
+        label, upscale = engine(spec)
+        results[label] = {name: mean_scores(evaluate(upscale, pairs, 4, lpips)) for name, pairs in sets.items()}
+        print(f"{label}: " + "  ".join(f"{n} {m['psnr']:.2f}/{m['ssim']:.4f}/{m['lpips']:.4f}" for n, m in results[label].items()), flush=True)
+    print("\n| x4, degraded LR: Y-PSNR / SSIM / LPIPS | " + " | ".join(args.sets) + " |")
+    print("|---|" + "---|" * len(args.sets))
+    for label, row in results.items():
+        print(f"| {label} | " + " | ".join(f"{m['psnr']:.2f} / {m['ssim']:.4f} / {m['lpips']:.4f}" for m in row.values()) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
