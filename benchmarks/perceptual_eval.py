@@ -68,6 +68,22 @@ def engine(spec: str):
     return spec, torch_model_upscaler(model, cpu)
 
 
+def score_set(upscale, pairs, lpips, references) -> dict[str, float]:
+    """Mean Y-PSNR / SSIM (protocol, border 4) and LPIPS (RGB, border 4) against cached reference features."""
+    from common.metrics.lpips import lpips_from_features
+    from common.metrics.sr_protocol import sr_scores
+
+    totals = {"psnr": 0.0, "ssim": 0.0, "lpips": 0.0}
+    for pair, reference in zip(pairs, references):
+        output = upscale(pair.lr)
+        psnr, ssim = sr_scores(output, pair.hr, 4)
+        features = lpips.features(output[..., 4:-4, 4:-4].float() / 255)
+        totals["psnr"] += psnr.item()
+        totals["ssim"] += ssim.item()
+        totals["lpips"] += lpips_from_features(features, reference, lpips.heads).item()
+    return {k: v / len(pairs) for k, v in totals.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=["val"], choices=list(SETS))
@@ -75,15 +91,15 @@ def main() -> None:
     parser.add_argument("--json")
     args = parser.parse_args()
     from common.metrics.lpips import LPIPS
-    from superres.evaluate import evaluate, mean_scores
 
     torch.set_grad_enabled(False)
     lpips = LPIPS.from_files(SHARED / "weights" / "lpips_v0.1_vgg.pth", SHARED / "weights" / "vgg16_imagenet_features_torchvision_norm.pth")
     sets = {name: load_set(name) for name in args.sets}
+    references = {name: [lpips.features(p.hr[..., 4:-4, 4:-4].float() / 255) for p in pairs] for name, pairs in sets.items()}
     results: dict[str, dict[str, dict[str, float]]] = {}
     for spec in args.models:
         label, upscale = engine(spec)
-        results[label] = {name: mean_scores(evaluate(upscale, pairs, 4, lpips)) for name, pairs in sets.items()}
+        results[label] = {name: score_set(upscale, pairs, lpips, references[name]) for name, pairs in sets.items()}
         print(f"{label}: " + "  ".join(f"{n} {m['psnr']:.2f}/{m['ssim']:.4f}/{m['lpips']:.4f}" for n, m in results[label].items()), flush=True)
     print("\n| x4, degraded LR: Y-PSNR / SSIM / LPIPS | " + " | ".join(args.sets) + " |")
     print("|---|" + "---|" * len(args.sets))

@@ -12,11 +12,10 @@ from common.cli.grammar import (
 from common.core.console import log
 from common.core.errors import UserError
 from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
-from superres.names import TRAIN_ARCHITECTURES
+from superres.names import SCALES, TRAIN_ARCHITECTURES
 from superres.compare_command import add_compare, run_compare
+from superres.eval_command import add_eval, run_eval
 from superres.upscale_command import ARCH_HELP, DENOISE, DENOISE_HELP, MODEL_HELP, add_upscale, run_upscale
-
-SCALES = (2, 3, 4, 8)
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -102,81 +101,6 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_eval(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "eval", "Y-PSNR/SSIM by the SR protocol, model vs bicubic")
-    p.add_argument("--data", required=True, help="folder of HR images (e.g. Set5)")
-    p.add_argument("--scale", type=int, default=4, choices=SCALES, help="upscaling factor (must be the model's)")
-    p.add_argument("--model", default="default", help=MODEL_HELP)
-    p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
-    p.add_argument("--degraded", action="store_true",
-                   help="LR made by the seeded real-world recipe (blur, bicubic, noise, JPEG; superres/degraded_eval.py) instead of clean bicubic")
-    p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
-    p.add_argument("--metrics", type=_metric_list, default=("psnr", "ssim"),
-                   help="comma-separated: psnr,ssim (always, by the protocol) and lpips (VGG, lower is closer)")
-    p.add_argument("--lpips-weights", help="LPIPS v0.1 VGG heads (default: the installed lpips package's)")
-    p.add_argument("--vgg-weights", help="ImageNet VGG16 weights for LPIPS (default: torchvision's cache file)")
-    p.add_argument("--json", help="also write the scores to this JSON file")
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
-
-
-METRICS = ("psnr", "ssim", "lpips")
-
-
-def _metric_list(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in METRICS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a comma-separated list of {', '.join(METRICS)}")
-    return names
-
-
-def run_eval(args: argparse.Namespace) -> int:
-    import json
-
-    from rich.table import Table
-
-    from common.core.console import console
-    from common.core.device import resolve_device
-    from superres.data import load_eval_set
-    from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
-    from superres.pretrained import load_sr_model
-
-    model, meta = load_sr_model(args.model, args.arch, args.denoise)
-    if model.config.scale != args.scale:
-        raise UserError(f"{args.model}: this is a x{model.config.scale} model, but --scale is {args.scale}")
-    device = resolve_device(args.device)
-    lpips = None
-    if "lpips" in args.metrics:
-        from common.metrics.lpips import LPIPS
-
-        lpips = LPIPS.from_files(args.lpips_weights, args.vgg_weights).to(device)
-    pairs = load_eval_set(args.data, args.scale, args.degraded)
-    scores = evaluate(torch_model_upscaler(model.to(device), device), pairs, args.scale, lpips)
-    means = mean_scores(scores)
-    recipe = "degraded (real-world recipe)" if args.degraded else "bicubic"
-    extra = ", LPIPS on RGB (lower is closer)" if lpips else ""
-    table = Table(title=f"{args.data} x{args.scale}, {recipe} LR: Y-PSNR (dB) / SSIM, BT.601 Y, border {args.scale}{extra}")
-    keys = ("psnr", "ssim") + (("lpips",) if lpips else ()) + ("bicubic_psnr", "bicubic_ssim") + (("bicubic_lpips",) if lpips else ())
-    for key in ("image",) + keys:
-        table.add_column(key.replace("bicubic_", "bicubic ").replace("psnr", "PSNR").replace("ssim", "SSIM").replace("lpips", "LPIPS"),
-                         justify="left" if key == "image" else "right")
-    digits = {"psnr": "{:.2f}", "ssim": "{:.4f}", "lpips": "{:.4f}"}
-    show = lambda key, value: digits[key.replace("bicubic_", "")].format(value)  # noqa: E731
-    for s in scores:
-        table.add_row(s.name, *(show(k, getattr(s, k)) for k in keys))
-    table.add_row("[bold]mean", *(f"[bold]{show(k, means[k])}" for k in keys))
-    console.print(table)
-    if args.json:
-        from dataclasses import asdict
-
-        from common.core.files import write_bytes_atomic
-
-        payload = {"data": str(args.data), "scale": args.scale, "model": str(args.model), "denoise": meta.get("denoise"),
-                   "lr": "degraded" if args.degraded else "bicubic", "mean": means, "images": [asdict(s) for s in scores]}
-        write_bytes_atomic(args.json, (json.dumps(payload, indent=2) + "\n").encode())
-    return 0
-
-
 def _add_degrade(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "degrade", "preview the real-world degradations a --degradation realistic run trains on")
     p.add_argument("inputs", nargs="+", metavar="PATH", help="image files, folders or quoted globs (HR images)")
@@ -208,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser, sub = make_parser("superres", "Super-resolution: upscale, train, evaluate, export, import")
     _add_train(sub)
     add_upscale(sub)
-    _add_eval(sub)
+    add_eval(sub)
     _add_export(sub)
     _add_import(sub)
     _add_degrade(sub)

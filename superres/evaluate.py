@@ -21,6 +21,8 @@ class ImageScore:
     bicubic_ssim: float
     lpips: Optional[float] = None
     bicubic_lpips: Optional[float] = None
+    niqe: Optional[float] = None
+    bicubic_niqe: Optional[float] = None
 
 
 def bicubic_upscale(lr: torch.Tensor, scale: int) -> torch.Tensor:
@@ -35,12 +37,20 @@ def lpips_score(lpips: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], out
     return lpips(output[crop].to(device, torch.float32) / 255, hr[crop].to(device, torch.float32) / 255).item()
 
 
+def niqe_score(params: tuple, output: torch.Tensor, border: int) -> float:
+    """NIQE (no reference) of a uint8 (1, 3, H, W) image, border cropped."""
+    from common.metrics.niqe import niqe
+
+    return niqe(output[0].permute(1, 2, 0).numpy(), params, border)
+
+
 def evaluate(
     upscale: Callable[[torch.Tensor], torch.Tensor], pairs: list[EvalImage], scale: int,
-    lpips: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    lpips: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None, niqe_params: tuple | None = None,
 ) -> list[ImageScore]:
     """Score ``upscale`` (uint8 (1, 3, h, w) -> uint8 (1, 3, H, W)) on protocol pairs, border ``scale``; with
-    ``lpips`` (e.g. :class:`common.metrics.lpips.LPIPS`) also LPIPS of the model and of bicubic."""
+    ``lpips`` (e.g. :class:`common.metrics.lpips.LPIPS`) also LPIPS of the model and of bicubic, with
+    ``niqe_params`` (:func:`common.metrics.niqe.load_niqe_params`) their NIQE."""
     scores = []
     for pair in pairs:
         output = upscale(pair.lr)
@@ -52,14 +62,17 @@ def evaluate(
         score = ImageScore(pair.name, psnr.item(), ssim.item(), bic_psnr.item(), bic_ssim.item())
         if lpips is not None:
             score.lpips, score.bicubic_lpips = lpips_score(lpips, output, pair.hr, scale), lpips_score(lpips, bicubic, pair.hr, scale)
+        if niqe_params is not None:
+            score.niqe, score.bicubic_niqe = niqe_score(niqe_params, output, scale), niqe_score(niqe_params, bicubic, scale)
         scores.append(score)
     return scores
 
 
 def mean_scores(scores: list[ImageScore]) -> dict[str, float]:
-    """Means over images of every score present (``lpips`` keys only when LPIPS was computed)."""
+    """Means over images of every score present (``lpips`` / ``niqe`` keys only when they were computed)."""
     count = len(scores)
-    keys = ["psnr", "ssim", "bicubic_psnr", "bicubic_ssim"] + (["lpips", "bicubic_lpips"] if scores and scores[0].lpips is not None else [])
+    keys = ["psnr", "ssim", "bicubic_psnr", "bicubic_ssim"]
+    keys += [k for k in ("lpips", "bicubic_lpips", "niqe", "bicubic_niqe") if scores and getattr(scores[0], k) is not None]
     return {key: sum(getattr(s, key) for s in scores) / count for key in keys}
 
 

@@ -4,3 +4,4 @@
 TRAIN_ARCHITECTURES = ("compact", "lr_shuffle", "msrresnet", "rrdbnet", "srresnet")
 # --arch for a released .pth (see superres.importers)
 IMPORT_ARCHITECTURES = ("auto", "rrdbnet", "esrgan_old", "compact", "compact_relu", "compact_leakyrelu", "msrresnet")
+SCALES = (2, 3, 4, 8)  # upscaling factors the CLI trains and evaluates

@@ -59,15 +59,25 @@ def _unit(features: torch.Tensor, eps: float = 1e-10) -> torch.Tensor:
     return features / (features.pow(2).sum(dim=1, keepdim=True).sqrt() + eps)
 
 
-def lpips_distance(trunk: nn.Sequential, heads: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """LPIPS of each pair: (B,) for (B, 3, H, W) images in [0, 1] (``trunk``: VGG16 up to relu5_3)."""
-    indices = layer_indices("vgg16")
-    fx, fy = named_features(trunk, indices, x, LPIPS_LAYERS), named_features(trunk, indices, y, LPIPS_LAYERS)
-    total = torch.zeros(x.shape[0], device=x.device, dtype=x.dtype)
-    for name, head in zip(LPIPS_LAYERS, heads):
-        squared = (_unit(fx[name]) - _unit(fy[name])).pow(2)
+def lpips_features(trunk: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor]:
+    """The five unit-normalised VGG16 feature maps of (B, 3, H, W) images in [0, 1]: compute once per reference
+    image when many candidates are scored against it."""
+    features = named_features(trunk, layer_indices("vgg16"), x, LPIPS_LAYERS)
+    return [_unit(features[name]) for name in LPIPS_LAYERS]
+
+
+def lpips_from_features(fx: list[torch.Tensor], fy: list[torch.Tensor], heads: list[torch.Tensor]) -> torch.Tensor:
+    """LPIPS (B,) from two sets of :func:`lpips_features`."""
+    total = torch.zeros(fx[0].shape[0], device=fx[0].device, dtype=fx[0].dtype)
+    for a, b, head in zip(fx, fy, heads):
+        squared = (a - b).pow(2)
         total = total + (squared * head.to(squared).view(1, -1, 1, 1)).sum(dim=1).mean(dim=(1, 2))
     return total
+
+
+def lpips_distance(trunk: nn.Sequential, heads: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """LPIPS of each pair: (B,) for (B, 3, H, W) images in [0, 1] (``trunk``: VGG16 up to relu5_3)."""
+    return lpips_from_features(lpips_features(trunk, x), lpips_features(trunk, y), heads)
 
 
 class LPIPS(nn.Module):
@@ -85,6 +95,14 @@ class LPIPS(nn.Module):
         _, trunk = load_vgg_features(vgg_weights, "relu5_3", arch="vgg16")
         return cls(trunk, head_weights)
 
+    @property
+    def heads(self) -> list[torch.Tensor]:
+        return [getattr(self, f"head{i}") for i in range(len(LPIPS_LAYERS))]
+
+    @torch.no_grad()
+    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return lpips_features(self.trunk, x)
+
     @torch.no_grad()
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return lpips_distance(self.trunk, [getattr(self, f"head{i}") for i in range(len(LPIPS_LAYERS))], x, y)
+        return lpips_distance(self.trunk, self.heads, x, y)

@@ -178,3 +178,18 @@ def test_eval_lpips_metric(tmp_path, model_file, capsys):
     with pytest.raises(SystemExit):
         main(args + ["--metrics", "psnr,fid"])
     assert "expected a comma-separated list of psnr, ssim, lpips" in capsys.readouterr().err
+
+
+def test_eval_niqe_metric(tmp_path, model_file, capsys):
+    # A made-up pristine model in the real file's layout: checks the wiring, not naturalness.
+    window = np.outer(*[np.exp(-np.arange(-3, 4) ** 2 / (2 * (7 / 6) ** 2))] * 2)
+    np.savez(tmp_path / "niqe.npz", mu_pris_param=np.zeros(36), cov_pris_param=np.eye(36), gaussian_window=window / window.sum())
+    data = make_image_folder(tmp_path / "hr", count=1, size=(200, 200))
+    args = ["eval", "--data", str(data), "--scale", "2", "--model", str(model_file), "--json", str(tmp_path / "s.json"),
+            "--metrics", "psnr,niqe", "--niqe-params", str(tmp_path / "niqe.npz")]
+    assert main(args) == 0
+    mean = json.loads((tmp_path / "s.json").read_text())["mean"]
+    assert mean["niqe"] > 0 and mean["bicubic_niqe"] > 0 and "lpips" not in mean
+    small = make_image_folder(tmp_path / "small", count=1, size=(40, 40))
+    assert main(args[:2] + [str(small)] + args[3:]) == 2
+    assert "NIQE needs images of at least 96x96" in capsys.readouterr().err
