@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from common.cli.grammar import (
-    BATCH_SIZE, COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, add_command, add_export_arguments, add_loop_arguments, add_output_arguments,
-    loop_config_from_args, make_parser, run_command,
+    BATCH_SIZE, COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, add_command, add_export_arguments, add_loop_arguments, add_offline_argument,
+    add_output_arguments, loop_config_from_args, make_parser, run_command,
 )
 from common.core.console import log
 from common.core.errors import UserError
@@ -15,6 +15,7 @@ from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import SCALES, TRAIN_ARCHITECTURES
 from superres.compare_command import add_compare, run_compare
 from superres.eval_command import add_eval, run_eval
+from superres.models_command import add_models, run_models
 from superres.upscale_command import ARCH_HELP, DENOISE, DENOISE_HELP, MODEL_HELP, add_upscale, run_upscale
 
 
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import(sub)
     _add_degrade(sub)
     add_compare(sub)
+    add_models(sub)
     return parser
 
 
@@ -146,6 +148,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     add_export_arguments(p)
+    add_offline_argument(p)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -175,7 +178,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export, "import": run_import,
-            "degrade": run_degrade, "compare": run_compare}
+            "degrade": run_degrade, "compare": run_compare, "models": run_models}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from common.cli.grammar import POSITIVE_INT, add_command
+from common.cli.grammar import POSITIVE_INT, add_command, add_offline_argument
 from common.core.console import log
 from common.core.errors import UserError
 from superres.upscale_command import DENOISE
@@ -47,6 +47,7 @@ def add_compare(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="the grid image to write (.png)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
+    add_offline_argument(p)
 
 
 def _lpips_or_none(args: argparse.Namespace):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from common.cli.grammar import add_command
+from common.cli.grammar import add_command, add_offline_argument
 from common.core.errors import UserError
 from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import SCALES
@@ -27,6 +27,7 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--vgg-weights", help="ImageNet VGG16 weights for LPIPS (default: torchvision's cache file)")
     p.add_argument("--json", help="also write the scores to this JSON file")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")
+    add_offline_argument(p)
 
 
 METRICS = ("psnr", "ssim", "lpips", "niqe")

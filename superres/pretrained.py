@@ -11,13 +11,15 @@ from common.weights.foreign import is_foreign_checkpoint
 from common.weights.model_files import load_model
 from superres.architectures import ARCHITECTURES, SRModel
 from superres.importers import import_sr_checkpoint
+from superres.named_models import fetch_named_model, is_named_model
 
 from superres.denoise import load_blended_model
 from superres.weights import BLENDED_MODELS, DEFAULT_DENOISE, clean_model_path, real_world_model_paths
 
 
 def resolve_model_path(spec: str | os.PathLike) -> Path:
-    """``clean`` -> the embedded clean model; a run directory -> its model.safetensors; else the file itself
+    """``clean`` -> the embedded clean model; a released model's name (``superres models``) -> its verified
+    cached file, downloaded first if needed; a run directory -> its model.safetensors; else the file itself
     (``default`` is two files, see :func:`load_sr_model`)."""
     if str(spec) == "clean":
         path = clean_model_path()
@@ -25,6 +27,8 @@ def resolve_model_path(spec: str | os.PathLike) -> Path:
             raise UserError(f"{path}: the embedded clean model is missing from this installation")
         return path
     path = Path(spec)
+    if not path.exists() and is_named_model(str(spec)):  # a local file of that name wins over the download
+        return fetch_named_model(str(spec))
     if path.is_dir():
         candidate = path / "model.safetensors"
         if not candidate.is_file():
@@ -38,8 +42,8 @@ def load_sr_model(spec: str | os.PathLike, arch: str = "auto", denoise: float | 
 
     Args:
         spec: ``default`` (the embedded real-world model), ``fidelity`` (its L1-trained counterpart), ``clean``
-            (the embedded bicubic-trained model), a run directory, a gansuite ``.safetensors`` file, or a released
-            ``.pth``.
+            (the embedded bicubic-trained model), a released model's name (``realesr-general-x4v3``; see
+            ``superres models``), a run directory, a gansuite ``.safetensors`` file, or a released ``.pth``.
         arch: for a ``.pth`` only: the architecture when its keys are ambiguous (see ``superres.importers``).
         denoise: for ``default`` and ``fidelity`` only: 0 keeps the most detail, 1 removes the most noise
             (default 0.25).

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 
-from common.cli.grammar import COUNT, POSITIVE_FLOAT, add_command, add_engine_arguments, add_output_arguments, bounded
+from common.cli.grammar import (
+    COUNT, POSITIVE_FLOAT, add_command, add_engine_arguments, add_offline_argument, add_output_arguments, bounded,
+)
 from common.core.errors import UserError
 from superres.engine import BACKENDS, PRECISIONS
 from superres.names import IMPORT_ARCHITECTURES
@@ -43,6 +45,7 @@ def add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fp32", dest="precision", action="store_const", const="fp32", help="the same as --precision fp32 (Real-ESRGAN's flag)")
     p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's; -s)")
     p.add_argument("-s", dest="outscale", type=POSITIVE_FLOAT, **alias)
+    add_offline_argument(p)
     add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
                          overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
     p.add_argument("-g", "--gpu-id", dest="gpu_id", type=COUNT, help="run on cuda:N (Real-ESRGAN's flag; the same as --device cuda:N)")

@@ -126,6 +126,14 @@ HINTS = {
 }
 
 
+OFFLINE_VARIABLE = "GANSUITE_OFFLINE"
+
+
+def add_offline_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--offline", action="store_true",
+                        help=f"never download: a named model must already be cached (also: {OFFLINE_VARIABLE}=1)")
+
+
 def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], argv: list[str] | None) -> int:
     """Parse ``argv`` and run its sub-command. Exit codes: the command's own (0 ok, 1 some files failed),
     2 for a user error (printed as ``error: ...``, no traceback), 130 when interrupted.
@@ -144,6 +152,9 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
         args.inputs = list(args.inputs or []) + extras
     _refuse_options_after_double_dash(parser, args, argv)
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt) if threading.current_thread() is threading.main_thread() else None
+    offline_before = os.environ.get(OFFLINE_VARIABLE)
+    if getattr(args, "offline", False):  # for this command only (main() may run again in one process)
+        os.environ[OFFLINE_VARIABLE] = "1"
     try:
         return commands[args.command](args)
     except UserError as exc:
@@ -160,6 +171,10 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if offline_before is None:
+            os.environ.pop(OFFLINE_VARIABLE, None)
+        else:
+            os.environ[OFFLINE_VARIABLE] = offline_before
 
 
 def _refuse_options_after_double_dash(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str] | None) -> None:

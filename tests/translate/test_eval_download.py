@@ -128,9 +128,9 @@ class _CutHandler(_RangeHandler):
 
 @pytest.fixture
 def cutting_server(monkeypatch):
-    from translate import download
+    from common.weights import download as weights_download
 
-    monkeypatch.setattr(download, "RETRY_DELAY_SCALE", 0.0)
+    monkeypatch.setattr(weights_download, "RETRY_DELAY_SCALE", 0.0)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutHandler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -156,9 +156,9 @@ def test_a_body_cut_short_is_not_taken_as_complete(tmp_path, cutting_server, cap
 
 
 def test_connection_refused_is_one_line(tmp_path, capsys, monkeypatch):
-    from translate import download
+    from common.weights import download as weights_download
 
-    monkeypatch.setattr(download, "RETRY_DELAY_SCALE", 0.0)
+    monkeypatch.setattr(weights_download, "RETRY_DELAY_SCALE", 0.0)
     import socket
 
     with socket.socket() as probe:  # a port nobody listens on
