@@ -2,7 +2,8 @@
 
 - ``srresnet``: SRResNet / MSRResNet / the LR-shuffle default (:mod:`superres.models`);
 - ``rrdbnet``: ESRGAN / Real-ESRGAN's RRDBNet (:mod:`superres.rrdbnet`);
-- ``srvgg_compact``: Real-ESRGAN's SRVGGNetCompact (:mod:`superres.compact`).
+- ``srvgg_compact``: Real-ESRGAN's SRVGGNetCompact (:mod:`superres.compact`);
+- ``swift_srgan``: Swift-SRGAN's depthwise-separable SRGAN generator (:mod:`superres.swift_srgan`).
 """
 from __future__ import annotations
 
@@ -11,19 +12,21 @@ from typing import Union
 from torch import nn
 
 from common.core.errors import UserError
-from superres import compact, models, rrdbnet
+from superres import compact, models, rrdbnet, swift_srgan
 from superres.compact import CompactConfig, CompactSR
 from superres.models import SRResNet, SRResNetConfig
 from superres.rrdbnet import RRDBNet, RRDBNetConfig
+from superres.swift_srgan import SwiftSRGAN, SwiftSRGANConfig
 
-SRConfig = Union[SRResNetConfig, RRDBNetConfig, CompactConfig]
-SRModel = Union[SRResNet, RRDBNet, CompactSR]
+SRConfig = Union[SRResNetConfig, RRDBNetConfig, CompactConfig, SwiftSRGANConfig]
+SRModel = Union[SRResNet, RRDBNet, CompactSR, SwiftSRGAN]
 
 # kind saved with the weights -> (config class, model class)
 ARCHITECTURES: dict[str, tuple[type, type[nn.Module]]] = {
     models.MODEL_KIND: (SRResNetConfig, SRResNet),
     rrdbnet.MODEL_KIND: (RRDBNetConfig, RRDBNet),
     compact.MODEL_KIND: (CompactConfig, CompactSR),
+    swift_srgan.MODEL_KIND: (SwiftSRGANConfig, SwiftSRGAN),
 }
 
 

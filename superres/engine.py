@@ -12,10 +12,10 @@ from pathlib import Path
 
 from common.core.console import log
 from common.core.errors import UserError
+from common.weights.sniff import model_file_format
 from superres.weights import BLENDED_MODELS, DEFAULT_DENOISE, EMBEDDED_MODELS, int8_path
 
 PRECISIONS = ("auto", "int8", "fp32")
-FOREIGN_SUFFIXES = (".pth", ".pt", ".ckpt")  # common.weights.foreign's, not imported: that module imports torch
 BACKENDS = ("auto", "torch", "onnx")
 
 
@@ -65,7 +65,7 @@ def check_options(model: str, denoise: float | None, arch: str, backend: str, pr
         raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
     if backend == "onnx" and not is_onnx and not embedded:
         raise UserError(f"{model}: --backend onnx needs an .onnx file (make one with `superres export`)")
-    if arch != "auto" and (is_onnx or embedded or Path(model).suffix.lower() not in FOREIGN_SUFFIXES):
+    if arch != "auto" and (is_onnx or embedded or (Path(model).is_file() and model_file_format(model) != "torch")):
         raise UserError(f"--arch {arch} names the architecture of a released .pth file; --model {model} is not one")
     if precision == "int8" and not embedded and not is_onnx:
         raise UserError(f"--precision int8 runs the embedded models' shipped int8 files; for --model {model}, "

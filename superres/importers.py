@@ -1,4 +1,5 @@
-"""Import the SR checkpoints people already have: Real-ESRGAN / ESRGAN RRDBNet, SRVGGNetCompact, BasicSR MSRResNet.
+"""Import the SR checkpoints people already have: Real-ESRGAN / ESRGAN RRDBNet, SRVGGNetCompact, BasicSR MSRResNet,
+Swift-SRGAN.
 
 The architecture and its sizes are read from the key names and tensor shapes; the weights are checked against
 the inferred model with a strict load, so a file that does not fit is refused with one line, never half used.
@@ -25,6 +26,7 @@ from superres.compact import CompactConfig
 from superres.models import msrresnet_config
 from superres.names import IMPORT_ARCHITECTURES
 from superres.rrdbnet import RRDBNetConfig
+from superres.swift_srgan import SwiftSRGANConfig
 
 State = dict[str, torch.Tensor]
 ARCH_CHOICES = IMPORT_ARCHITECTURES
@@ -132,6 +134,14 @@ def _msrresnet(state: State):
     return config, _renamed(state, _MSRRESNET_NAMES, "BasicSR MSRResNet")
 
 
+def _swift_srgan(state: State) -> tuple[SwiftSRGANConfig, State]:
+    stages = len(_indices(state, r"upsampler\.(\d+)\.conv\.depthwise\.weight"))
+    config = SwiftSRGANConfig(scale=2**stages, in_channels=state["initial.cnn.depthwise.weight"].shape[0],
+                              num_channels=state["initial.cnn.pointwise.weight"].shape[0],
+                              num_blocks=len(_indices(state, r"residual\.(\d+)\.block1\.cnn\.depthwise\.weight")))
+    return config, state
+
+
 INFERRERS: dict[str, Callable[[State], tuple[Any, State]]] = {
     "rrdbnet": _rrdbnet,
     "esrgan_old": _esrgan_old,
@@ -139,6 +149,7 @@ INFERRERS: dict[str, Callable[[State], tuple[Any, State]]] = {
     "compact_relu": _compact("relu"),
     "compact_leakyrelu": _compact("leakyrelu"),
     "msrresnet": _msrresnet,
+    "swift_srgan": _swift_srgan,
 }
 
 
@@ -152,6 +163,8 @@ def detect_sr_architecture(state: State) -> str | None:
         return "msrresnet"
     if "body.0.weight" in state and all(key.startswith("body.") for key in state):
         return "compact"
+    if "initial.cnn.depthwise.weight" in state and "final_conv.pointwise.weight" in state:
+        return "swift_srgan"
     return None
 
 
@@ -177,7 +190,7 @@ def import_sr_checkpoint(path: str | os.PathLike, arch: str = "auto") -> tuple[S
     if chosen is None:
         keys = ", ".join(list(state)[:4])
         raise UserError(f"{path}: not a known SR checkpoint (keys {keys}, ...); expected Real-ESRGAN RRDBNet or SRVGGNetCompact, "
-                        "BasicSR MSRResNet or original ESRGAN keys")
+                        "BasicSR MSRResNet, original ESRGAN or Swift-SRGAN keys")
     if detected is not None and chosen.split("_")[0] != detected.split("_")[0]:
         raise UserError(f"{path}: --arch {arch} does not match this file, whose keys are {detected}'s")
     try:

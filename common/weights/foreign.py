@@ -15,17 +15,20 @@ import torch
 
 from common.core.errors import UserError
 from common.weights.model_files import check_finite_weights
+from common.weights.sniff import PICKLE_PROTOCOL, ZIP_MAGIC, model_file_format
 
 FOREIGN_SUFFIXES = (".pth", ".pt", ".ckpt")
 # Real-ESRGAN's RealESRGANer prefers the EMA weights, then the plain ones; Lightning-style files use state_dict.
-CONTAINER_KEYS = ("params_ema", "params", "state_dict", "model_state_dict", "generator")
+CONTAINER_KEYS = ("params_ema", "params", "state_dict", "model_state_dict", "generator", "model")  # model: Swift-SRGAN
 ACCEPTED = "a gansuite .safetensors model, or a .pth/.pt/.ckpt state dict as BasicSR, Real-ESRGAN or junyanz's CycleGAN save it"
-ZIP_MAGIC = b"PK\x03\x04"  # torch.save since 1.6
-PICKLE_PROTOCOL = 0x80  # the first byte of a pickle of protocol 2+ (torch's legacy format starts with one)
 
 
 def is_foreign_checkpoint(path: str | os.PathLike) -> bool:
-    return Path(path).suffix.lower() in FOREIGN_SUFFIXES
+    """A torch checkpoint by its content (``swift_srgan_4x.pth.tar`` is one; a ``.pth`` holding safetensors is
+    not); a file that is neither, or absent, is judged by its suffix, so the error comes from the reader its name
+    asks for."""
+    found = model_file_format(path) if Path(path).is_file() else None
+    return found == "torch" if found else Path(path).suffix.lower() in FOREIGN_SUFFIXES
 
 
 def read_foreign_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], str]:
@@ -47,7 +50,8 @@ def read_foreign_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Te
         raise UserError(f"{path}: model file not found")
     _check_container(path)
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as handle:  # a handle, not the name: torch would route a *.safetensors name elsewhere
+            loaded = torch.load(handle, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         unsafe, reason = _unpickler_reason(str(exc))
         if unsafe:
