@@ -15,6 +15,7 @@ from superres.names import IMPORT_ARCHITECTURES as ARCH_CHOICES
 from superres.names import SCALES, TRAIN_ARCHITECTURES
 from superres.compare_command import add_compare, run_compare
 from superres.eval_command import add_eval, run_eval
+from superres.info_command import add_info, run_info
 from superres.models_command import add_models, run_models
 from superres.upscale_command import ARCH_HELP, DENOISE, DENOISE_HELP, MODEL_HELP, add_upscale, run_upscale
 
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_degrade(sub)
     add_compare(sub)
     add_models(sub)
+    add_info(sub)
     return parser
 
 
@@ -178,7 +180,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": run_train, "upscale": run_upscale, "eval": run_eval, "export": run_export, "import": run_import,
-            "degrade": run_degrade, "compare": run_compare, "models": run_models}
+            "degrade": run_degrade, "compare": run_compare, "models": run_models, "info": run_info}
 
 
 def main(argv: list[str] | None = None) -> int:
