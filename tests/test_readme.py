@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ from translate.models import ResnetGenerator, ResnetGeneratorConfig
 ROOT = Path(__file__).resolve().parents[1]
 CLIS = {"superres": superres_cli, "translate": translate_cli}
 NOT_RUN = ("python3 -m venv", ".venv/bin/python -m pytest")  # the install (CI runs it) and this very suite
-PARSE_ONLY = (re.compile(r"^translate download "), re.compile(r"^translate eval "), re.compile(r"--stage gan"))
+PARSE_ONLY = (re.compile(r"^translate download "), re.compile(r"^translate eval "), re.compile(r"--stage gan"),
+              re.compile(r"--model realesr-general-x4v3 "))  # by name: a download (tests/superres/test_named_models.py serves one)
 SMALL = {
     ("superres", "train"): ["--blocks", "1", "--channels", "8", "--hr-size", "16", "--batch-size", "2", "--device", "cpu"],
     ("translate", "train"): ["--ngf", "4", "--ndf", "4", "--n-blocks", "6", "--load-size", "28", "--crop-size", "24",
@@ -44,6 +46,8 @@ EXPECTED: dict[str, list[str]] = {
     "superres degrade photos/ -o degraded/": ["degraded/monarch_lr.png"],
     "superres train --data ../shared/data/sr/train --scale 4 -o runs/x4_real --degradation realistic": ["runs/x4_real/model.safetensors"],
     "superres upscale photo.png --model RealESRGAN_x4plus.pth": ["photo_x4plus.png"],
+    "superres upscale photo.png --model realesr-general-x4v3 ": [],
+    "superres info swift_srgan_4x.pth.tar": [],
     "superres import realesr-general-x4v3.pth": ["models/general_x4v3.safetensors", "models/general_x4v3.json"],
     "superres upscale photo.png --model models/general_x4v3.safetensors": ["photo_general.png"],
     "superres export RealESRGAN_x4plus.pth": ["x4plus_int8.onnx"],
@@ -97,6 +101,7 @@ def save_released_models(folder: Path) -> None:
     junyanz = to_reference_names(ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=6)))
     torch.save(junyanz, folder / "horse2zebra.pth")
     torch.save(junyanz, folder / "latest_net_G_A.pth")
+    shutil.copy(ROOT / "tests" / "fixtures" / "swift_srgan" / "swift_tiny_x4.pth.tar", folder / "swift_srgan_4x.pth.tar")
 
 
 def jpg(path: Path, seed: int, size=(40, 36)) -> None:
