@@ -45,6 +45,8 @@ class VerificationReport:
 
 
 def _export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: int) -> onnx.ModelProto:
+    if getattr(module, "onnx_legacy_export", False):
+        return _legacy_export_to_proto(module, channels, opset, multiple_of)
     example = torch.rand(1, channels, 8 * multiple_of, 8 * multiple_of)
     batch = torch.export.Dim("batch", min=1, max=1024)
     if multiple_of > 1:
@@ -61,6 +63,19 @@ def _export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: 
             input_names=["image"], output_names=["output"],
             dynamic_shapes={input_name: {0: batch, 2: height, 3: width}}, verbose=False,
         )
+        return onnx.load(str(path))
+
+
+def _legacy_export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: int) -> onnx.ModelProto:
+    """The TorchScript-tracing exporter, for modules that ask for it (``onnx_legacy_export``): code written for
+    tracing, which torch.export does not always take."""
+    side = -(-32 // multiple_of) * multiple_of
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = Path(tmp) / "model.onnx"
+        torch.onnx.export(module, (torch.rand(1, channels, side, side),), str(path), dynamo=False, opset_version=opset,
+                          input_names=["image"], output_names=["output"],
+                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch", 2: "out_height", 3: "out_width"}})
         return onnx.load(str(path))
 
 

@@ -174,6 +174,9 @@ def run_import(args: argparse.Namespace) -> int:
     from superres.importers import import_sr_checkpoint
 
     model, meta = import_sr_checkpoint(args.checkpoint, args.arch)
+    if meta["kind"] == "spandrel":
+        raise UserError(f"{args.checkpoint}: {meta['source_format']} runs from this file as it is (--model {args.checkpoint}); "
+                        "spandrel rebuilds it from its keys, so there is no gansuite copy to write")
     path = save_imported_model(model, meta, args.output, args.overwrite)
     log(f"{args.checkpoint}: {meta['source_format']}, x{meta['scale']} -> {path}")
     return 0

@@ -65,7 +65,7 @@ def check_options(model: str, denoise: float | None, arch: str, backend: str, pr
         raise UserError(f"{model}: an ONNX file runs with --backend onnx (export a .safetensors model for torch)")
     if backend == "onnx" and not is_onnx and not embedded:
         raise UserError(f"{model}: --backend onnx needs an .onnx file (make one with `superres export`)")
-    if arch != "auto" and (is_onnx or embedded or (Path(model).is_file() and model_file_format(model) != "torch")):
+    if arch != "auto" and (is_onnx or embedded or (Path(model).is_file() and model_file_format(model) not in ("torch", "safetensors"))):
         raise UserError(f"--arch {arch} names the architecture of a released .pth file; --model {model} is not one")
     if precision == "int8" and not embedded and not is_onnx:
         raise UserError(f"--precision int8 runs the embedded models' shipped int8 files; for --model {model}, "

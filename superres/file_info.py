@@ -23,7 +23,7 @@ def describe_model_file(path: str | os.PathLike) -> dict[str, Any]:
     if path.suffix.lower() == ".onnx":
         return _onnx(path)
     found = model_file_format(path)
-    info: dict[str, Any] = {"file": str(path), "format": {"torch": "PyTorch checkpoint", "safetensors": "safetensors"}.get(found, "unknown")}
+    info: dict[str, Any] = {"file": str(path), "format": {"torch": "PyTorch checkpoint", "gansuite": "gansuite safetensors model", "safetensors": "safetensors state dict"}.get(found, "unknown")}
     if found is None:
         return {**info, "problem": "neither a PyTorch checkpoint (zip or pickle) nor safetensors nor ONNX"}
     try:
@@ -40,7 +40,7 @@ def _load(path: Path, found: str):
     from superres.architectures import ARCHITECTURES
     from superres.importers import import_sr_checkpoint
 
-    if found == "torch":
+    if found in ("torch", "safetensors"):
         return import_sr_checkpoint(path)
     from common.weights.model_files import load_model
 

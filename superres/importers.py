@@ -188,9 +188,9 @@ def import_sr_checkpoint(path: str | os.PathLike, arch: str = "auto") -> tuple[S
     detected = detect_sr_architecture(state)
     chosen = detected if arch == "auto" else arch
     if chosen is None:
-        keys = ", ".join(list(state)[:4])
-        raise UserError(f"{path}: not a known SR checkpoint (keys {keys}, ...); expected Real-ESRGAN RRDBNet or SRVGGNetCompact, "
-                        "BasicSR MSRResNet, original ESRGAN or Swift-SRGAN keys")
+        from superres.spandrel_models import load_with_spandrel
+
+        return load_with_spandrel(state, str(path), where)
     if detected is not None and chosen.split("_")[0] != detected.split("_")[0]:
         raise UserError(f"{path}: --arch {arch} does not match this file, whose keys are {detected}'s")
     try:

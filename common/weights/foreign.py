@@ -23,12 +23,24 @@ CONTAINER_KEYS = ("params_ema", "params", "state_dict", "model_state_dict", "gen
 ACCEPTED = "a gansuite .safetensors model, or a .pth/.pt/.ckpt state dict as BasicSR, Real-ESRGAN or junyanz's CycleGAN save it"
 
 
+def _safetensors_state(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise UserError(f"{path}: a damaged safetensors file ({exc})") from None
+    check_finite_weights(state, str(path))
+    return state
+
+
 def is_foreign_checkpoint(path: str | os.PathLike) -> bool:
     """A torch checkpoint by its content (``swift_srgan_4x.pth.tar`` is one; a ``.pth`` holding safetensors is
     not); a file that is neither, or absent, is judged by its suffix, so the error comes from the reader its name
     asks for."""
     found = model_file_format(path) if Path(path).is_file() else None
-    return found == "torch" if found else Path(path).suffix.lower() in FOREIGN_SUFFIXES
+    return found in ("torch", "safetensors") if found else Path(path).suffix.lower() in FOREIGN_SUFFIXES
 
 
 def read_foreign_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], str]:
@@ -48,6 +60,8 @@ def read_foreign_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Te
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: model file not found")
+    if model_file_format(path) == "safetensors":
+        return _safetensors_state(path), "safetensors state dict"
     _check_container(path)
     try:
         with open(path, "rb") as handle:  # a handle, not the name: torch would route a *.safetensors name elsewhere

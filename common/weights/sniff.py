@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,6 +22,21 @@ def model_file_format(path: str | os.PathLike) -> str | None:
         return None
     if head.startswith(ZIP_MAGIC) or (head and head[0] == PICKLE_PROTOCOL):
         return "torch"
-    if len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < (1 << 32):
-        return "safetensors"
+    length = int.from_bytes(head[:8], "little") if len(head) == 9 else 0
+    if head[8:9] == b"{" and length <= MAX_HEADER_BYTES:
+        return "gansuite" if "gansuite" in _safetensors_metadata(path, length) else "safetensors"
     return None
+
+
+MAX_HEADER_BYTES = 100 << 20  # safetensors' own limit: a header claiming more is not read
+
+
+def _safetensors_metadata(path: str | os.PathLike, length: int) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(8)
+            header = json.loads(handle.read(length))
+    except (OSError, ValueError):
+        return {}
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    return metadata if isinstance(metadata, dict) else {}

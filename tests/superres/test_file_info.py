@@ -18,7 +18,7 @@ def test_describes_torch_safetensors_and_onnx_files():
     statistics = ("running_mean", "running_var", "num_batches_tracked")  # BatchNorm buffers are not parameters
     assert swift["parameters"] == sum(v.numel() for k, v in state.items() if not k.endswith(statistics))
     clean = describe_model_file(clean_model_path())
-    assert (clean["format"], clean["architecture"], clean["parameters"], clean["in_channels"]) == ("safetensors", "srresnet", 657_264, 3)
+    assert (clean["format"], clean["architecture"], clean["parameters"], clean["in_channels"]) == ("gansuite safetensors model", "srresnet", 657_264, 3)
     onnx = describe_model_file(int8_path("clean"))
     assert onnx["format"] == "ONNX" and onnx["in_channels"] == 3
 
@@ -26,7 +26,7 @@ def test_describes_torch_safetensors_and_onnx_files():
 def test_says_why_nothing_loads_a_file(tmp_path, capsys):
     torch.save({"params": {"encoder.weight": torch.zeros(3, 3)}}, tmp_path / "other.pth")
     (tmp_path / "notes.txt").write_text("hello")
-    assert "not a known SR checkpoint" in describe_model_file(tmp_path / "other.pth")["problem"]
+    assert "architecture not recognised" in describe_model_file(tmp_path / "other.pth")["problem"]
     assert main(["info", str(tmp_path / "notes.txt"), str(SWIFT), str(tmp_path / "absent.pth"), "--json"]) == 1
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[0]["problem"].startswith("neither a PyTorch checkpoint") and lines[1]["architecture"] == "swift_srgan"

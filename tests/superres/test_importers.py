@@ -142,7 +142,7 @@ def test_unrecognised_and_mismatched_files_give_one_line(tmp_path, capsys):
     truncated.write_bytes(truncated.read_bytes()[:3000])
     image = tmp_path / "x.png"
     image.write_bytes((fixtures() / "input_36x52.png").read_bytes())
-    for name, reason in [("other.pth", "not a known SR checkpoint"), ("broken.pth", "a damaged PyTorch checkpoint"),
+    for name, reason in [("other.pth", "architecture not recognised"), ("broken.pth", "a damaged PyTorch checkpoint"),
                          ("truncated.pth", "a damaged PyTorch checkpoint"),
                          ("text.pth", "not a PyTorch checkpoint (neither a zip archive nor a pickle)"), ("missing.pth", "model file not found")]:
         assert main(["upscale", str(image), "--model", str(tmp_path / name), "-o", str(tmp_path / "o.png")]) == 2
