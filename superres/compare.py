@@ -89,13 +89,24 @@ def draw_grid(panels: list[Panel]) -> np.ndarray:
     x = 0
     for panel in panels:
         canvas.paste(Image.fromarray(panel.pixels), (x, LABEL_HEIGHT))
-        draw.text((x + 4, 3), panel.label, fill="black", font=font)
+        room = panel.pixels.shape[1] - 8
+        draw.text((x + 4, 3), _fit(draw, font, panel.label, room), fill="black", font=font)
         if panel.scores:
             line = f"{panel.scores['psnr']:.2f} dB  SSIM {panel.scores['ssim']:.3f}"
             line += f"  LPIPS {panel.scores['lpips']:.3f}" if "lpips" in panel.scores else ""
-            draw.text((x + 4, 21), line, fill="#333333", font=font)
+            draw.text((x + 4, 21), _fit(draw, font, line, room), fill="#333333", font=font)
         x += panel.pixels.shape[1] + GAP
     return np.asarray(canvas)
+
+
+def _fit(draw: ImageDraw.ImageDraw, font: ImageFont.ImageFont, text: str, width: int) -> str:
+    """``text``, shortened from the left with an ellipsis until it fits ``width`` pixels (the end of a path says
+    most)."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while len(text) > 1 and draw.textlength("…" + text, font=font) > width:
+        text = text[1:]
+    return "…" + text
 
 
 def compare(

@@ -76,7 +76,8 @@ def run_compare(args: argparse.Namespace) -> int:
     for spec in (s.strip() for s in args.models.split(",") if s.strip()):
         name, denoise = parse_model_spec(spec)
         engine = load_upscaler(name, denoise=denoise, device=args.device)
-        upscalers[spec], scales = engine.upscale_array, scales | {engine.scale}
+        label = Path(name).name + (spec[len(name):] if denoise is not None else "")  # a path's file name says enough
+        upscalers[label], scales = engine.upscale_array, scales | {engine.scale}
     if len(scales) != 1:
         raise UserError(f"--models {args.models}: the models upscale by different factors ({sorted(scales)}); compare one scale at a time")
     reference = read_rgb8(args.reference) if args.reference else None
