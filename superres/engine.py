@@ -57,7 +57,7 @@ def check_options(model: str, denoise: float | None, arch: str, backend: str, pr
     if denoise is not None and is_onnx:
         raise UserError(f"{model}: --denoise blends the embedded default model; an ONNX file has fixed weights")
     if denoise is not None and model not in BLENDED_MODELS:
-        raise UserError(f"--denoise applies to the embedded {' and '.join(BLENDED_MODELS)} models, not to {model} "
+        raise UserError(f"--denoise applies to the embedded {' and '.join(BLENDED_MODELS)} model{'s' * (len(BLENDED_MODELS) > 1)}, not to {model} "
                         "(it blends such a model's two ends)")
     if embedded and not int8_path(model) and (precision == "int8" or backend == "onnx"):
         raise UserError(f"--model {model} ships no int8 ONNX file; it runs in fp32 with torch (drop --precision/--backend)")

@@ -4,8 +4,6 @@
   from the same start, one on light noise (``real_x4_detail``) and one on the full Real-ESRGAN noise
   (``real_x4_denoise``), blended at load time by the denoise strength; ``real_x4_int8.onnx`` is the static int8
   export of the default blend (:data:`DEFAULT_DENOISE`), which ``superres upscale`` runs on a CPU.
-- ``fidelity``: the real-world pair trained with the L1 loss alone: closest to the truth pixel for pixel (PSNR),
-  softer than ``default``; same denoise control, runs in fp32.
 - ``clean``: trained on clean MATLAB-bicubic downscaling, for sharp sources and the benchmark protocol
   (``clean_x4.safetensors`` and its int8 export ``clean_x4_int8.onnx``).
 """
@@ -14,8 +12,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-EMBEDDED_MODELS = ("default", "fidelity", "clean")
-BLENDED_MODELS = ("default", "fidelity")  # two ends each, blended by --denoise
+EMBEDDED_MODELS = ("default", "clean")
+BLENDED_MODELS = ("default",)  # two ends each, blended by --denoise
 DEFAULT_DENOISE = 0.25  # chosen on a validation set (benchmarks/choose_denoise.py), never on Set5/Set14
 
 
@@ -29,7 +27,6 @@ def clean_model_path() -> Path:
 
 REAL_WORLD_FILES = {
     "default": ("real_x4_detail.safetensors", "real_x4_denoise.safetensors"),
-    "fidelity": ("real_x4_detail.safetensors", "real_x4_denoise.safetensors"),
 }
 
 

@@ -55,7 +55,7 @@ def test_denoise_option_errors(tmp_path, capsys):
         main(["upscale", str(source), "--denoise", "1.5"])
     assert "--denoise: must be <= 1" in capsys.readouterr().err
     assert main(["upscale", str(source), "--model", "clean", "--denoise", "0.3", "--precision", "fp32", "-o", str(tmp_path / "c.png")]) == 2
-    assert "--denoise applies to the embedded default and fidelity models, not to clean" in capsys.readouterr().err
+    assert "--denoise applies to the embedded default model, not to clean" in capsys.readouterr().err
     onnx = tmp_path / "m.onnx"
     onnx.write_bytes(b"x")
     assert main(["upscale", str(source), "--model", str(onnx), "--denoise", "0.3"]) == 2
@@ -113,15 +113,3 @@ def test_degrade_preview_cli(tmp_path, capsys):
     assert main(["degrade", str(data), "-o", str(tmp_path / "x"), "--degradation-config", str(settings)]) == 2
     assert "final_sinc_prob" in capsys.readouterr().err
 
-
-def test_fidelity_is_the_l1_pair_with_its_own_denoise_and_no_int8(tmp_path, capsys):
-    from superres.engine import load_upscaler
-    from superres.upscaler import Upscaler
-
-    model, meta = load_sr_model("fidelity", denoise=0.5)
-    assert meta["stage"] == "pretrain" and meta["degradation"] == "realistic" and meta["denoise"] == 0.5
-    assert isinstance(load_upscaler("fidelity", device="cpu"), Upscaler)  # no int8 file: fp32 torch on a CPU
-    source = make_image_folder(tmp_path / "in", count=1, size=(16, 16)) / "img00.png"
-    assert main(["upscale", str(source), "--model", "fidelity", "--precision", "int8", "-o", str(tmp_path / "f.png")]) == 2
-    assert "--model fidelity ships no int8 ONNX file" in capsys.readouterr().err
-    assert main(["upscale", str(source), "--model", "fidelity", "--denoise", "0", "-o", str(tmp_path / "f.png"), "--device", "cpu"]) == 0
