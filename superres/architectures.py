@@ -3,7 +3,8 @@
 - ``srresnet``: SRResNet / MSRResNet / the LR-shuffle default (:mod:`superres.models`);
 - ``rrdbnet``: ESRGAN / Real-ESRGAN's RRDBNet (:mod:`superres.rrdbnet`);
 - ``srvgg_compact``: Real-ESRGAN's SRVGGNetCompact (:mod:`superres.compact`);
-- ``swift_srgan``: Swift-SRGAN's depthwise-separable SRGAN generator (:mod:`superres.swift_srgan`).
+- ``swift_srgan``: Swift-SRGAN's depthwise-separable SRGAN generator (:mod:`superres.swift_srgan`);
+- ``srgan``: the SRGAN generator as the popular PyTorch release lays it out (:mod:`superres.srgan`).
 """
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from typing import Union
 from torch import nn
 
 from common.core.errors import UserError
-from superres import compact, models, rrdbnet, swift_srgan
+from superres import compact, models, rrdbnet, srgan, swift_srgan
 from superres.compact import CompactConfig, CompactSR
 from superres.models import SRResNet, SRResNetConfig
 from superres.rrdbnet import RRDBNet, RRDBNetConfig
+from superres.srgan import SRGAN, SRGANConfig
 from superres.swift_srgan import SwiftSRGAN, SwiftSRGANConfig
 
-SRConfig = Union[SRResNetConfig, RRDBNetConfig, CompactConfig, SwiftSRGANConfig]
-SRModel = Union[SRResNet, RRDBNet, CompactSR, SwiftSRGAN]
+SRConfig = Union[SRResNetConfig, RRDBNetConfig, CompactConfig, SwiftSRGANConfig, SRGANConfig]
+SRModel = Union[SRResNet, RRDBNet, CompactSR, SwiftSRGAN, SRGAN]
 
 # kind saved with the weights -> (config class, model class)
 ARCHITECTURES: dict[str, tuple[type, type[nn.Module]]] = {
@@ -27,6 +29,7 @@ ARCHITECTURES: dict[str, tuple[type, type[nn.Module]]] = {
     rrdbnet.MODEL_KIND: (RRDBNetConfig, RRDBNet),
     compact.MODEL_KIND: (CompactConfig, CompactSR),
     swift_srgan.MODEL_KIND: (SwiftSRGANConfig, SwiftSRGAN),
+    srgan.MODEL_KIND: (SRGANConfig, SRGAN),
 }
 
 

@@ -1,5 +1,5 @@
 """Import the SR checkpoints people already have: Real-ESRGAN / ESRGAN RRDBNet, SRVGGNetCompact, BasicSR MSRResNet,
-Swift-SRGAN.
+Swift-SRGAN and the popular PyTorch SRGAN release.
 
 The architecture and its sizes are read from the key names and tensor shapes; the weights are checked against
 the inferred model with a strict load, so a file that does not fit is refused with one line, never half used.
@@ -26,6 +26,7 @@ from superres.compact import CompactConfig
 from superres.models import msrresnet_config
 from superres.names import IMPORT_ARCHITECTURES
 from superres.rrdbnet import RRDBNetConfig
+from superres.srgan import SRGANConfig
 from superres.swift_srgan import SwiftSRGANConfig
 
 State = dict[str, torch.Tensor]
@@ -142,6 +143,12 @@ def _swift_srgan(state: State) -> tuple[SwiftSRGANConfig, State]:
     return config, state
 
 
+def _srgan(state: State) -> tuple[SRGANConfig, State]:
+    blocks = len(_indices(state, r"block(\d+)\.conv1\.weight"))
+    stages = len(_indices(state, rf"block{blocks + 3}\.(\d+)\.conv\.weight"))  # the x2 stages of the last block
+    return SRGANConfig(scale=2**stages, num_blocks=blocks, channels=state["block1.0.weight"].shape[0]), state
+
+
 INFERRERS: dict[str, Callable[[State], tuple[Any, State]]] = {
     "rrdbnet": _rrdbnet,
     "esrgan_old": _esrgan_old,
@@ -150,6 +157,7 @@ INFERRERS: dict[str, Callable[[State], tuple[Any, State]]] = {
     "compact_leakyrelu": _compact("leakyrelu"),
     "msrresnet": _msrresnet,
     "swift_srgan": _swift_srgan,
+    "srgan": _srgan,
 }
 
 
@@ -165,6 +173,8 @@ def detect_sr_architecture(state: State) -> str | None:
         return "compact"
     if "initial.cnn.depthwise.weight" in state and "final_conv.pointwise.weight" in state:
         return "swift_srgan"
+    if "block1.0.weight" in state and "block2.conv1.weight" in state and "block2.bn1.running_mean" in state:
+        return "srgan"
     return None
 
 
