@@ -29,7 +29,7 @@ from translate.models import ResnetGenerator, ResnetGeneratorConfig
 ROOT = Path(__file__).resolve().parents[1]
 CLIS = {"superres": superres_cli, "translate": translate_cli}
 NOT_RUN = ("python3 -m venv", ".venv/bin/python -m pytest")  # the install (CI runs it) and this very suite
-PARSE_ONLY = (re.compile(r"^translate download "), re.compile(r"^translate eval "), re.compile(r"--stage gan"),
+PARSE_ONLY = (re.compile(r"^translate download "), re.compile(r"^translate eval "), re.compile(r"--stage gan"), re.compile(r"lpips"),
               re.compile(r"--model realesr-general-x4v3 "))  # by name: a download (tests/superres/test_named_models.py serves one)
 SMALL = {
     ("superres", "train"): ["--blocks", "1", "--channels", "8", "--hr-size", "16", "--batch-size", "2", "--device", "cpu"],
@@ -55,7 +55,10 @@ EXPECTED: dict[str, list[str]] = {
     "translate import latest_net_G_A.pth": ["models/horse2zebra.safetensors", "models/horse2zebra.json"],
     "superres train --data ../shared/data/sr/train --scale 4 -o runs/x4 --max-steps 20000": ["runs/x4/model.safetensors", "runs/x4/index.html"],
     "superres train --data ../shared/data/sr/train --scale 4 -o runs/x4 --max-steps 30000 --resume": ["runs/x4/model.safetensors"],
-    "superres eval": ["scores.json"],
+    "superres eval --data ../shared/data/sr/Set5 --scale 4": ["scores.json"],
+    "superres eval --degraded --data ../shared/data/sr/Set5 --model runs/x4 --metrics": [],
+    "superres eval --degraded --data ../shared/data/sr/Set5 --model runs/x4_real": [],
+    "superres compare photos/monarch.png": ["compare.png"],
     "superres train --data ../shared/data/sr/train --scale 4 -o runs/x4_gan --stage gan": [],
     "translate download": [],
     "translate train --data datasets/summer2winter_yosemite": ["runs/yosemite/A2B.safetensors", "runs/yosemite/B2A.safetensors"],
