@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 
 from common.core.device import resolve_device
+from common.core.console import log
 from common.core.errors import UserError
 from common.degrade.matlab_bicubic import imresize
 from common.io.resize_array import resize_to, upscale_image  # noqa: F401  (re-exported: superres.upscaler.resize_to)
@@ -23,6 +24,18 @@ from superres.architectures import SRModel
 from superres.pretrained import load_sr_model
 
 AlphaUpsampler = Literal["bicubic", "model"]
+
+
+class _GreyAdapter(torch.nn.Module):
+    """Runs a 1-channel model on the engine's RGB tiles: BT.601 luma in, the grey result replicated to RGB."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        luma = 0.299 * x[:, :1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
+        return self.model(luma).expand(-1, 3, -1, -1)
 
 
 class Upscaler:
@@ -58,6 +71,9 @@ class Upscaler:
             if fast and self.device.type == "cpu":
                 self.model = self.model.to(memory_format=torch.channels_last)
             self.scale, radius, align = model.config.scale, model.receptive_radius, model.multiple_of
+            if getattr(model.config, "in_channels", 3) == 1 and not hasattr(model, "descriptor"):  # spandrel's adapter converts itself
+                self.model = _GreyAdapter(self.model)
+                log("a grey (1-channel) model: colour inputs go in as their BT.601 luma and come out grey")
         self.fast = fast
         self.tile = -(-tile // align) * align
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
