@@ -162,8 +162,10 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _add_import(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "import", "convert a released .pth (Real-ESRGAN, BasicSR, ESRGAN) to gansuite safetensors + JSON")
-    p.add_argument("checkpoint", help="the .pth file")
+    p = add_command(sub, "import", "convert a released .pth (Real-ESRGAN, BasicSR, ESRGAN, SRGAN) or an ncnn .param + .bin to "
+                                   "gansuite safetensors + JSON")
+    p.add_argument("checkpoint", help="the .pth file, or an ncnn .param file")
+    p.add_argument("weights", nargs="?", help="the ncnn .bin beside the .param (default: the .param's name with .bin)")
     p.add_argument("-o", "--output", "--out", dest="output", required=True, help="NAME or NAME.safetensors (NAME.json is written beside it)")
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
     p.add_argument("--overwrite", action="store_true", help="replace existing files")
@@ -172,8 +174,14 @@ def _add_import(sub: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace) -> int:
     from common.weights.model_files import save_imported_model
     from superres.importers import import_sr_checkpoint
+    from superres.ncnn_import import import_ncnn
 
-    model, meta = import_sr_checkpoint(args.checkpoint, args.arch)
+    if args.checkpoint.endswith(".param"):
+        model, meta = import_ncnn(args.checkpoint, args.weights)
+    elif args.weights:
+        raise UserError(f"{args.weights}: a second file goes with an ncnn .param only")
+    else:
+        model, meta = import_sr_checkpoint(args.checkpoint, args.arch)
     if meta["kind"] == "spandrel":
         raise UserError(f"{args.checkpoint}: {meta['source_format']} runs from this file as it is (--model {args.checkpoint}); "
                         "spandrel rebuilds it from its keys, so there is no gansuite copy to write")
