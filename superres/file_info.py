@@ -22,6 +22,8 @@ def describe_model_file(path: str | os.PathLike) -> dict[str, Any]:
         raise UserError(f"{path}: model file not found")
     if path.suffix.lower() == ".onnx":
         return _onnx(path)
+    if path.suffix.lower() == ".param":
+        return _ncnn(path)
     found = model_file_format(path)
     info: dict[str, Any] = {"file": str(path), "format": {"torch": "PyTorch checkpoint", "gansuite": "gansuite safetensors model", "safetensors": "safetensors state dict"}.get(found, "unknown")}
     if found is None:
@@ -34,6 +36,19 @@ def describe_model_file(path: str | os.PathLike) -> dict[str, Any]:
     return {**info, "architecture": meta["kind"], "config": meta["config"], "scale": meta["scale"] if "scale" in meta else model.config.scale,
             "parameters": sum(p.numel() for p in model.parameters()), "in_channels": int(getattr(model.config, "in_channels", first.shape[1])),
             "loader": meta.get("source_format", "gansuite model file"), "receptive_radius": getattr(model, "receptive_radius", None)}
+
+
+def _ncnn(path: Path) -> dict[str, Any]:
+    from superres.ncnn_import import import_ncnn
+
+    info: dict[str, Any] = {"file": str(path), "format": "ncnn .param (+ .bin)"}
+    try:
+        model, meta = import_ncnn(path)
+    except UserError as exc:
+        return {**info, "problem": str(exc)}
+    return {**info, "architecture": meta["kind"], "scale": meta["scale"], "parameters": sum(p.numel() for p in model.parameters()),
+            "in_channels": model.config.in_channels, "receptive_radius": model.receptive_radius,
+            "loader": f"{meta['source_format']}: superres import {path.name} -o NAME"}
 
 
 def _load(path: Path, found: str):

@@ -31,3 +31,9 @@ def test_says_why_nothing_loads_a_file(tmp_path, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[0]["problem"].startswith("neither a PyTorch checkpoint") and lines[1]["architecture"] == "swift_srgan"
     assert lines[2]["problem"] == "model file not found"
+
+
+def test_describes_an_ncnn_pair():
+    info = describe_model_file(Path(__file__).resolve().parents[1] / "fixtures" / "ncnn" / "compact.ncnn.param")
+    assert (info["format"], info["architecture"], info["scale"]) == ("ncnn .param (+ .bin)", "srvgg_compact", 4)
+    assert info["loader"].startswith("compact (ncnn): superres import compact.ncnn.param")
