@@ -13,6 +13,7 @@ therefore sees exactly the batches an uninterrupted run would have seen, whateve
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -230,6 +231,26 @@ def early_sample_due(step: int, sample_every: int) -> bool:
     return sample_every > 0 and step in EARLY_SAMPLE_STEPS and step < sample_every
 
 
+def saved_with_new_defaults(saved: dict[str, Any], config: Any) -> dict[str, Any]:
+    """A checkpoint's task config brought to today's fields: options added since it was written take their defaults
+    (which, by the rule for adding an option, keep the old behaviour) and options since retired are dropped, so a
+    run started by an earlier version resumes. Nested configs are treated alike."""
+    if not dataclasses.is_dataclass(config) or not isinstance(saved, dict):
+        return saved
+    upgraded = {}
+    for field in dataclasses.fields(config):
+        current = getattr(config, field.name)
+        if field.name in saved:
+            value = saved[field.name]
+            upgraded[field.name] = saved_with_new_defaults(value, current) if dataclasses.is_dataclass(current) else value
+        elif field.default is not dataclasses.MISSING:
+            upgraded[field.name] = json.loads(json.dumps(dataclasses.asdict(field.default) if dataclasses.is_dataclass(field.default) else field.default))
+        elif field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+            upgraded[field.name] = config_to_dict(default) if dataclasses.is_dataclass(default) else json.loads(json.dumps(default))
+    return upgraded
+
+
 def _config_differences(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:
     """Names of the (nested) options whose values differ, e.g. ``lambda_cycle (10.0 -> 5.0)``."""
     names = []
@@ -359,8 +380,9 @@ def _fit(
     if resume:
         state = check_training_state(load_checkpoint(checkpoint_path, map_location=device), checkpoint_path,
                                      list(step_obj.nets), list(step_obj.optimizers))
-        if state.get("task_config") != config_to_dict(task_config):
-            changed = ", ".join(_config_differences(state.get("task_config") or {}, config_to_dict(task_config)))
+        saved_config = saved_with_new_defaults(state.get("task_config") or {}, task_config)
+        if saved_config != config_to_dict(task_config):
+            changed = ", ".join(_config_differences(saved_config, config_to_dict(task_config)))
             raise UserError(f"{checkpoint_path}: the checkpoint was made with other options: {changed}; resume with the same options")
         try:
             start_step = _restore(step_obj, ema, state)

@@ -139,3 +139,24 @@ def test_the_eta_line_and_the_early_samples():
     assert [s for s in range(1, 600) if early_sample_due(s, 500)] == [25, 50, 100, 200]
     assert [s for s in range(1, 600) if early_sample_due(s, 60)] == [25, 50]
     assert not any(early_sample_due(s, 0) for s in range(300))  # sampling off stays off
+
+
+def test_a_checkpoint_from_before_an_option_existed_still_matches():
+    from dataclasses import dataclass, field
+
+    from common.train.loop import saved_with_new_defaults
+
+    @dataclass(frozen=True)
+    class Inner:
+        width: int = 8
+        added: str = "same-as-before"
+
+    @dataclass(frozen=True)
+    class Task:
+        data: str
+        inner: Inner = field(default_factory=Inner)
+        new_option: bool = False
+
+    saved = {"data": "d", "inner": {"width": 8}, "retired_option": "conv5_4"}
+    assert saved_with_new_defaults(saved, Task("d")) == {"data": "d", "inner": {"width": 8, "added": "same-as-before"}, "new_option": False}
+    assert saved_with_new_defaults(saved, Task("d", new_option=True))["new_option"] is False  # a changed option still shows
