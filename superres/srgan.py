@@ -83,8 +83,12 @@ class SRGAN(nn.Module):
 
     @property
     def receptive_radius(self) -> int:
-        """LR pixels of context per output pixel, rounded up: 4 (9x9 head) + 2 per residual block + 1, one 3x3 conv
-        per x2 stage (1 LR pixel, then 1/2, ...) and the 9x9 tail at HR (4 / scale LR pixels)."""
-        stages = self.config.scale.bit_length() - 1
-        upsampling = sum(1 / 2**i for i in range(stages)) + 4 / self.config.scale
-        return 4 + 2 * self.config.num_blocks + 1 + int(-(-upsampling // 1))
+        return srgan_receptive_radius(self.config.num_blocks, self.config.scale)
+
+
+def srgan_receptive_radius(num_blocks: int, scale: int) -> int:
+    """LR pixels of context per output pixel of SRGAN's layout (Swift-SRGAN's too), rounded up: 4 (9x9 head) + 2 per
+    residual block + 1, one 3x3 conv per x2 stage (1 LR pixel, then 1/2, ...) and the 9x9 tail at HR (4 / scale)."""
+    stages = scale.bit_length() - 1
+    upsampling = sum(1 / 2**i for i in range(stages)) + 4 / scale
+    return 4 + 2 * num_blocks + 1 + int(-(-upsampling // 1))

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from common.core.config import check_limits
+from superres.srgan import srgan_receptive_radius
 
 MODEL_KIND = "swift_srgan"
 
@@ -107,8 +108,5 @@ class SwiftSRGAN(nn.Module):
 
     @property
     def receptive_radius(self) -> int:
-        """LR pixels of context per output pixel, rounded up: 4 (9x9 head) + 2 per residual block + 1, then one
-        3x3 conv per x2 stage (1 LR pixel, then 1/2) and the 9x9 tail at HR (4 / scale LR pixels)."""
-        stages = self.config.scale.bit_length() - 1
-        upsampling = sum(1 / 2**i for i in range(stages)) + 4 / self.config.scale
-        return 4 + 2 * self.config.num_blocks + 1 + int(-(-upsampling // 1))
+        """The same geometry as SRGAN's (separable convs have the kernels' reach)."""
+        return srgan_receptive_radius(self.config.num_blocks, self.config.scale)

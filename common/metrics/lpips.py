@@ -10,7 +10,6 @@ scales [-1, 1] input by its ScalingLayer, which is exactly ImageNet normalisatio
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from torch import nn
 
 from common.backbones.vgg import layer_indices, load_vgg_features, named_features
 from common.core.errors import UserError
+from common.metrics.reference_files import given_or_packaged
 
 LPIPS_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3", "relu5_3")
 LPIPS_CHANNELS = (64, 128, 256, 512, 512)
@@ -26,17 +26,9 @@ LPIPS_CHANNELS = (64, 128, 256, 512, 512)
 
 def find_lpips_heads(path: str | os.PathLike | None = None) -> Path:
     """``path``, else the installed ``lpips`` package's v0.1 VGG heads; a :class:`UserError` says how to get them."""
-    if path:
-        if not Path(path).is_file():
-            raise UserError(f"{path}: LPIPS weights file not found (--lpips-weights)")
-        return Path(path)
-    spec = importlib.util.find_spec("lpips")
-    if spec and spec.origin:
-        candidate = Path(spec.origin).parent / "weights" / "v0.1" / "vgg.pth"
-        if candidate.is_file():
-            return candidate
-    raise UserError("LPIPS needs its VGG heads: `pip install lpips` (the file ships inside it), or pass --lpips-weights "
-                    "PATH to a copy of lpips/weights/v0.1/vgg.pth")
+    return given_or_packaged(path, "--lpips-weights", "LPIPS weights", "lpips", "weights/v0.1/vgg.pth",
+                             "LPIPS needs its VGG heads: `pip install lpips` (the file ships inside it), or pass --lpips-weights "
+                             "PATH to a copy of lpips/weights/v0.1/vgg.pth")
 
 
 def load_lpips_heads(path: Path) -> list[torch.Tensor]:

@@ -12,7 +12,6 @@ means, a 36 x 36 covariance, the window) comes from ``--niqe-params PATH`` or th
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
 import os
 from pathlib import Path
@@ -24,23 +23,16 @@ from scipy.special import gamma
 
 from common.core.errors import UserError
 from common.degrade.matlab_bicubic import imresize
+from common.metrics.reference_files import given_or_packaged
 
 BLOCK = 96
 SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))  # neighbour products: horizontal, vertical, two diagonals
 
 
 def find_niqe_params(path: str | os.PathLike | None = None) -> Path:
-    if path:
-        if not Path(path).is_file():
-            raise UserError(f"{path}: NIQE parameters file not found (--niqe-params)")
-        return Path(path)
-    spec = importlib.util.find_spec("basicsr")
-    if spec and spec.origin:
-        candidate = Path(spec.origin).parent / "metrics" / "niqe_pris_params.npz"
-        if candidate.is_file():
-            return candidate
-    raise UserError("NIQE needs the pristine model of its MATLAB release: pass --niqe-params PATH to "
-                    "niqe_pris_params.npz (inside BasicSR: `pip download basicsr --no-deps`, basicsr/metrics/)")
+    return given_or_packaged(path, "--niqe-params", "NIQE parameters", "basicsr", "metrics/niqe_pris_params.npz",
+                             "NIQE needs the pristine model of its MATLAB release: pass --niqe-params PATH to "
+                             "niqe_pris_params.npz (inside BasicSR: `pip download basicsr --no-deps`, basicsr/metrics/)")
 
 
 def load_niqe_params(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
