@@ -46,3 +46,18 @@ def train_interrupted_then_resumed(monkeypatch, step_class: type, stop_after: in
         train(False)
     monkeypatch.setattr(step_class, "run", original)
     train(True)
+
+
+def assert_resumed_run_equals_straight(monkeypatch, step_class: type, stop_after: int, train: Callable[[Path, bool], object],
+                                       root: Path, kind: str) -> None:
+    """``train(root/"straight", False)``, then the same run interrupted after step ``stop_after`` and resumed in
+    ``root/"resumed"``; the two exported models must be equal bit for bit."""
+    import torch
+
+    from common.weights.model_files import load_weights
+
+    train(root / "straight", False)
+    train_interrupted_then_resumed(monkeypatch, step_class, stop_after, lambda resume: train(root / "resumed", resume))
+    a, _ = load_weights(root / "straight" / "model.safetensors", kind)
+    b, _ = load_weights(root / "resumed" / "model.safetensors", kind)
+    assert all(torch.equal(a[k], b[k]) for k in a)

@@ -10,13 +10,13 @@ from common.backbones.vgg import truncated_features
 from common.core.config import config_to_dict
 from common.train.gan_health import GANTrainingFailed
 from common.train.loop import LoopConfig, fit
-from common.weights.model_files import load_weights, save_weights
+from common.weights.model_files import save_weights
 from superres.cli import main
 from superres.data import SRTrainDataset
 from superres.models import SRResNet, lr_shuffle_config
 from superres.step import SRStep
 from superres.train import build_sr_step, gan_recipe, train_sr
-from tests.helpers import make_image_folder, train_interrupted_then_resumed
+from tests.helpers import assert_resumed_run_equals_straight, make_image_folder
 
 
 @pytest.fixture
@@ -60,11 +60,7 @@ def test_interrupted_gan_run_resumes_bit_for_bit(setup, tmp_path, monkeypatch):
     config = gan_recipe(str(data), str(init), hr_size=16, vgg_weights=str(vgg), degradation=DegradationConfig(),
                         model=lr_shuffle_config(2, num_blocks=1, channels=8))
     loop = LoopConfig(max_steps=4, batch_size=2, device="cpu", checkpoint_every=2, log_every=1, sample_every=0, ema_decay=0.9)
-    train_sr(config, loop, tmp_path / "straight")
-    train_interrupted_then_resumed(monkeypatch, SRStep, 2, lambda resume: train_sr(config, loop, tmp_path / "resumed", resume=resume))
-    a, _ = load_weights(tmp_path / "straight" / "model.safetensors", "srresnet")
-    b, _ = load_weights(tmp_path / "resumed" / "model.safetensors", "srresnet")
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert_resumed_run_equals_straight(monkeypatch, SRStep, 2, lambda run, resume: train_sr(config, loop, run, resume=resume), tmp_path, "srresnet")
     states = [torch.load(tmp_path / run / "checkpoints" / "last.pt", weights_only=True) for run in ("straight", "resumed")]
     for name in ("generator", "discriminator"):
         assert all(torch.equal(x, y) for x, y in zip(states[0]["nets"][name].values(), states[1]["nets"][name].values()))

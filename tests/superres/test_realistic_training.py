@@ -7,12 +7,11 @@ import torch
 
 from common.degrade.config import DegradationConfig
 from common.train.loop import LoopConfig
-from common.weights.model_files import load_weights
 from superres.cli import main
 from superres.models import lr_shuffle_config
 from superres.step import make_lr, make_pair
 from superres.train import SRTrainConfig, train_sr
-from tests.helpers import make_image_folder, train_interrupted_then_resumed
+from tests.helpers import assert_resumed_run_equals_straight, make_image_folder
 
 
 @pytest.fixture
@@ -34,11 +33,7 @@ def test_interrupted_realistic_run_resumes_exactly(tmp_path, data, monkeypatch):
 
     config = SRTrainConfig(data=str(data), model=lr_shuffle_config(4, num_blocks=1, channels=8), hr_size=16, degradation=DegradationConfig())
     loop = LoopConfig(max_steps=4, batch_size=2, device="cpu", checkpoint_every=2, log_every=1, sample_every=0, ema_decay=0.9)
-    train_sr(config, loop, tmp_path / "straight")
-    train_interrupted_then_resumed(monkeypatch, SRStep, 2, lambda resume: train_sr(config, loop, tmp_path / "resumed", resume=resume))
-    a, _ = load_weights(tmp_path / "straight" / "model.safetensors", "srresnet")
-    b, _ = load_weights(tmp_path / "resumed" / "model.safetensors", "srresnet")
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert_resumed_run_equals_straight(monkeypatch, SRStep, 2, lambda run, resume: train_sr(config, loop, run, resume=resume), tmp_path, "srresnet")
     meta = json.loads((tmp_path / "resumed" / "model.json").read_text())
     assert meta["degradation"] == "realistic" and meta["degradation_settings"]["first"]["noise_sigma"] == [1.0, 30.0]
 
