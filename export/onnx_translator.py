@@ -49,3 +49,9 @@ class OnnxTranslator:
         if channels in (2, 4):
             result = np.concatenate([result, pixels[..., -1:]], axis=2)  # alpha passes through unchanged
         return result
+
+    def translate_video(self, source: str | os.PathLike, target: str | os.PathLike, options=None, progress=None):
+        """Translate every frame of a video file into ``target``, as ``translate.Translator.translate_video``."""
+        from common.video.process import VideoOptions, process_video
+
+        return process_video(source, target, self.translate_array, options or VideoOptions(), progress)

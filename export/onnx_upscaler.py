@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from common.core.errors import UserError
-from common.io.resize_array import upscale_image
+from common.io.resize_array import upscale_image, with_outscale
 from common.tiling.grid import tiled_apply_numpy
 from export.runtime import OnnxSession
 
@@ -45,6 +45,15 @@ class OnnxUpscaler:
 
     def _run(self, pixels: np.ndarray, progress=None) -> np.ndarray:
         return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tile, self.tile_pad, progress)
+
+    def upscale_video(self, source: str | os.PathLike, target: str | os.PathLike, options=None, progress=None,
+                      outscale: float | None = None):
+        """Upscale every frame of a video file into ``target`` (sound and other streams copied, resumable, written
+        whole or not at all); ``options`` is a :class:`common.video.process.VideoOptions`, ``progress(done, total)``
+        is called after each frame. Returns a :class:`common.video.process.VideoResult`."""
+        from common.video.process import VideoOptions, process_video
+
+        return process_video(source, target, with_outscale(self.upscale_array, self.scale, outscale), options or VideoOptions(), progress)
 
     def __call__(self, image, outscale: float | None = None):
         """Upscale a PIL image or numpy array; returns the same kind (as ``superres.Upscaler``)."""

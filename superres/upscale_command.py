@@ -9,6 +9,7 @@ import argparse
 from common.cli.grammar import (
     COUNT, POSITIVE_FLOAT, add_command, add_engine_arguments, add_offline_argument, add_output_arguments, bounded,
 )
+from common.cli.video_runs import add_video_arguments
 from common.core.errors import UserError
 from superres.engine import BACKENDS, PRECISIONS
 from superres.names import IMPORT_ARCHITECTURES
@@ -27,8 +28,8 @@ REAL_ESRGAN_ALIASES = {"-i/--input": "PATH (positional)", "-n/--model_name, --mo
 
 
 def add_upscale(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "upscale", "upscale images (files, folders, globs)")
-    p.add_argument("inputs", nargs="*", metavar="PATH", help="image files, folders or quoted globs")
+    p = add_command(sub, "upscale", "upscale images (files, folders, globs) and videos")
+    p.add_argument("inputs", nargs="*", metavar="PATH", help="image files, folders or quoted globs; video files")
     p.add_argument("-i", "--input", dest="input_paths", action="append", metavar="PATH", help="an input, as Real-ESRGAN's -i (repeatable)")
     # Real-ESRGAN's spellings are separate, unlisted options, so an error names the option as the user typed it.
     alias = {"help": argparse.SUPPRESS, "default": argparse.SUPPRESS}
@@ -51,11 +52,13 @@ def add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-g", "--gpu-id", dest="gpu_id", type=COUNT, help="run on cuda:N (Real-ESRGAN's flag; the same as --device cuda:N)")
     p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic", help="how an alpha channel is upscaled")
     p.add_argument("--alpha_upsampler", dest="alpha_upsampler", choices=("bicubic", "model"), **alias)
+    add_video_arguments(p)
 
 
 def run_upscale(args: argparse.Namespace) -> int:
+    from common.cli.video_runs import run_videos, split_videos
     from common.io.batch import output_options_from_args, process_files
-    from common.io.resize_array import resize_to
+    from common.io.resize_array import with_outscale
     from superres.engine import load_upscaler
 
     inputs = list(args.inputs or []) + list(args.input_paths or [])
@@ -71,15 +74,11 @@ def run_upscale(args: argparse.Namespace) -> int:
     engine = load_upscaler(args.model, denoise=args.denoise, arch=args.arch, backend=args.backend, precision=args.precision,
                            device=args.device, tile=args.tile, tile_overlap=args.tile_overlap, alpha_upsampler=args.alpha_upsampler,
                            threads=args.threads)
-    outscale = args.outscale
-    suffix = args.suffix if args.suffix is not None else f"_x{outscale or engine.scale:g}"
-    options = output_options_from_args(args, suffix, marker="gansuite superres upscale", output_suffixes=r"_x\d+(?:\.\d+)?", settings=settings)
-
-    def upscale(pixels, progress=None):
-        result = engine.upscale_array(pixels, progress)
-        if outscale is not None and outscale != engine.scale:
-            result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
-        return result
-
-    failures = process_files(upscale, inputs, options, "upscale", tile_progress=True)
+    suffix = args.suffix if args.suffix is not None else f"_x{args.outscale or engine.scale:g}"
+    upscale = with_outscale(engine.upscale_array, engine.scale, args.outscale)
+    videos, images = split_videos(inputs)
+    failures = run_videos(upscale, videos, args, suffix, "gansuite superres upscale", settings, single=len(inputs) == 1) if videos else []
+    if images:
+        options = output_options_from_args(args, suffix, marker="gansuite superres upscale", output_suffixes=r"_x\d+(?:\.\d+)?", settings=settings)
+        failures += process_files(upscale, images, options, "upscale", tile_progress=True)
     return 1 if failures else 0

@@ -17,7 +17,7 @@ from common.core.device import resolve_device
 from common.core.console import log
 from common.core.errors import UserError
 from common.degrade.matlab_bicubic import imresize
-from common.io.resize_array import resize_to, upscale_image  # noqa: F401  (re-exported: superres.upscaler.resize_to)
+from common.io.resize_array import resize_to, upscale_image, with_outscale  # noqa: F401  (re-exported: superres.upscaler.resize_to)
 from common.nn.blocks import fold_batch_norm
 from common.tiling.torch_apply import tiled_apply
 from superres.architectures import SRModel
@@ -127,6 +127,15 @@ class Upscaler:
                 alpha_up = tiled_apply(alpha, self._bicubic, self.scale, self.tile, 8, "cpu")
             result = np.concatenate([result, alpha_up], axis=2)
         return result
+
+    def upscale_video(self, source: str | os.PathLike, target: str | os.PathLike, options=None, progress=None,
+                      outscale: float | None = None):
+        """Upscale every frame of a video file into ``target`` (sound and other streams copied, resumable, written
+        whole or not at all); ``options`` is a :class:`common.video.process.VideoOptions`, ``progress(done, total)``
+        is called after each frame. Returns a :class:`common.video.process.VideoResult`."""
+        from common.video.process import VideoOptions, process_video
+
+        return process_video(source, target, with_outscale(self.upscale_array, self.scale, outscale), options or VideoOptions(), progress)
 
     def __call__(self, image: Image.Image | np.ndarray, outscale: float | None = None) -> Image.Image | np.ndarray:
         """Upscale a PIL image or numpy array; returns the same kind. ``outscale`` resizes the result to

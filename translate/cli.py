@@ -8,6 +8,7 @@ from common.cli.grammar import (
     BATCH_SIZE, COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, add_engine_arguments, add_export_arguments, add_loop_arguments,
     add_output_arguments, loop_config_from_args, make_parser, run_command,
 )
+from common.cli.video_runs import add_video_arguments
 from common.core.console import log
 from common.core.errors import UserError
 from translate.presets import PRESET_EMA, PRESET_HELP, PRESETS
@@ -95,11 +96,13 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     add_output_arguments(p, suffix_help="added to output names (default: _<direction>, or _translated with --model)")
     add_engine_arguments(p, tile=0, tile_help="tile size in pixels (0: whole image); InstanceNorm makes tiles approximate, so they are cross-faded",
                          overlap_help=f"pixels shared and cross-faded by neighbouring tiles (default: {DEFAULT_TILE_OVERLAP})")
+    add_video_arguments(p)
 
 
 def run_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from common.cli.video_runs import run_videos, split_videos
     from common.io.batch import output_options_from_args, process_files
 
     inputs = list(args.inputs)
@@ -126,8 +129,13 @@ def run_run(args: argparse.Namespace) -> int:
         translator = Translator.from_checkpoint(source, args.direction, device=args.device, tile=args.tile, overlap=overlap)
     suffix = args.suffix if args.suffix is not None else f"_{args.direction or translator.direction or 'translated'}"
     settings = f"model={source} direction={args.direction} backend={args.backend}"
-    options = output_options_from_args(args, suffix, marker="gansuite translate run", output_suffixes=r"_\w+2\w+|_translated", settings=settings)
-    return 1 if process_files(translator.translate_array, inputs, options, "translate") else 0
+    videos, images = split_videos(inputs)
+    failures = run_videos(translator.translate_array, videos, args, suffix, "gansuite translate run", settings,
+                          single=len(inputs) == 1) if videos else []
+    if images:
+        options = output_options_from_args(args, suffix, marker="gansuite translate run", output_suffixes=r"_\w+2\w+|_translated", settings=settings)
+        failures += process_files(translator.translate_array, images, options, "translate")
+    return 1 if failures else 0
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:

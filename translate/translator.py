@@ -101,6 +101,12 @@ class Translator:
 
     upscale_array = translate_array  # the batch-file helper calls engines by this name
 
+    def translate_video(self, source: str | os.PathLike, target: str | os.PathLike, options=None, progress=None):
+        """Translate every frame of a video file into ``target``, as :meth:`superres.upscaler.Upscaler.upscale_video`."""
+        from common.video.process import VideoOptions, process_video
+
+        return process_video(source, target, self.translate_array, options or VideoOptions(), progress)
+
     def __call__(self, image: Image.Image | np.ndarray) -> Image.Image | np.ndarray:
         pixels, kind = image_to_array(image)
         return array_to_image(self.translate_array(pixels), kind)

@@ -88,12 +88,15 @@ def output_options_from_args(args: argparse.Namespace, suffix: str, marker: str,
     """OutputOptions from the options of :func:`common.cli.grammar.add_output_arguments`. A suffix that does not
     start with ``_``, ``-``, ``.`` or a space gets an ``_`` in front, as Real-ESRGAN's ``--suffix out`` does."""
     check_output_names(args.output, suffix, args.ext)  # as typed, so the message quotes the user's words
-    if suffix and suffix[0] not in "_-. ":
-        suffix = "_" + suffix
-    return OutputOptions(output=args.output, suffix=suffix, ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None,
+    return OutputOptions(output=args.output, suffix=normalised_suffix(suffix), ext=args.ext, overwrite=args.overwrite, max_pixels=args.max_pixels or None,
                          include_outputs=args.include_outputs, marker=marker, output_suffixes=output_suffixes,
                          debug=getattr(args, "debug", False), settings=settings, recursive=getattr(args, "recursive", False),
                          strip_metadata=getattr(args, "strip_metadata", False))
+
+
+def normalised_suffix(suffix: str) -> str:
+    """A suffix that does not start with ``_``, ``-``, ``.`` or a space gets an ``_`` (Real-ESRGAN's ``--suffix out``)."""
+    return "_" + suffix if suffix and suffix[0] not in "_-. " else suffix
 
 
 def output_path(source: Path, options: OutputOptions, single_input: bool, subfolder: Path = Path(".")) -> Path:

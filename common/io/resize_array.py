@@ -18,11 +18,19 @@ def resize_to(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return resized.reshape(height, width, pixels.shape[2])
 
 
+def with_outscale(upscale_array, scale: int, outscale: float | None):
+    """``upscale_array`` followed by a resize to ``outscale`` x the input size (when it differs from ``scale``)."""
+    if outscale is None or outscale == scale:
+        return upscale_array
+
+    def upscale(pixels: np.ndarray, *progress) -> np.ndarray:
+        return resize_to(upscale_array(pixels, *progress), (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
+
+    return upscale
+
+
 def upscale_image(upscale_array, scale: int, image, outscale: float | None = None):
     """``upscale_array`` on a PIL image or numpy array, returning the same kind; ``outscale`` resizes the result to
     ``outscale`` x the input size after the network. The ``__call__`` of both upscalers (torch and ONNX)."""
     pixels, kind = image_to_array(image)
-    result = upscale_array(pixels)
-    if outscale is not None and outscale != scale:
-        result = resize_to(result, (round(pixels.shape[0] * outscale), round(pixels.shape[1] * outscale)))
-    return array_to_image(result, kind)
+    return array_to_image(with_outscale(upscale_array, scale, outscale)(pixels), kind)
