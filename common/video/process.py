@@ -70,6 +70,19 @@ class VideoResult:
     size: tuple[int, int] = (0, 0)
 
 
+def _free_frames_at_once() -> None:
+    """glibc raises its mmap threshold each time a large block is freed, after which frame-sized arrays come from
+    the heap and fragment it: the resident size then crept up by about 25 MB per segment (2560x1440 frames,
+    ``benchmarks/video_speed.py``). A fixed 1 MiB threshold returns every frame to the system when freed, and the
+    resident size stays flat. A no-op where the C library is not glibc."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def read_comment(path: Path) -> str | None:
     import av
 
@@ -125,6 +138,7 @@ def process_video(source: str | os.PathLike, target: str | os.PathLike, function
             output that exists or cannot be written, an encoder or pixel format that does not fit.
     """
     source, target = Path(source), Path(target)
+    _free_frames_at_once()
     info = probe_video(source)
     if _check_target(source, target, options):
         return VideoResult(target=target, skipped=True)
