@@ -21,6 +21,7 @@ from common.io.images import read_image, write_image
 from superres import cli as superres_cli
 from superres.compact import CompactConfig, CompactSR
 from superres.rrdbnet import RRDBNet, RRDBNetConfig
+from tests.common.video.clips import make_clip
 from tests.helpers import make_image_folder
 from tests.helpers_checkpoints import to_reference_names
 from translate import cli as translate_cli
@@ -43,6 +44,8 @@ EXPECTED: dict[str, list[str]] = {
     "superres upscale photos/ more/*.jpg -o out/ --outscale 2": ["out/==monarch_x2.png,snow_x2.jpg"],
     "superres upscale --denoise 1 photos/monarch.png": ["monarch_dn.png"],
     "superres upscale --model clean photos/monarch.png": ["monarch_clean.png"],
+    "superres upscale --frames 0:48 clip.mp4": ["preview.mp4"],
+    "superres upscale clip.mp4": ["clip_x4.mp4"],
     "superres degrade photos/ -o degraded/": ["degraded/monarch_lr.png"],
     "superres train --data ../shared/data/sr/train --scale 4 -o runs/x4_real --degradation realistic": ["runs/x4_real/model.safetensors"],
     "superres upscale photo.png --model RealESRGAN_x4plus.pth": ["photo_x4plus.png"],
@@ -64,7 +67,8 @@ EXPECTED: dict[str, list[str]] = {
     "translate train --data datasets/summer2winter_yosemite": ["runs/yosemite/A2B.safetensors", "runs/yosemite/B2A.safetensors"],
     "translate train --data photos": ["runs/s2w/summer2winter.safetensors", "runs/s2w/index.html"],
     "translate train --domains summer winter": ["runs/summer2winter/winter2summer.safetensors"],
-    "translate run runs/s2w --direction summer2winter": ["holiday_winter/==h1_summer2winter.jpg,h2_summer2winter.jpg"],
+    "translate run runs/s2w --direction summer2winter holiday": ["holiday_winter/==h1_summer2winter.jpg,h2_summer2winter.jpg"],
+    "translate run runs/s2w --direction summer2winter clip.mp4": ["clip_winter.mp4"],
     "translate eval": [],
     "superres export default -o sr_x4.onnx": ["sr_x4.onnx"],
     "superres export default -o sr_x4_int8.onnx": ["sr_x4_int8.onnx"],
@@ -131,6 +135,7 @@ def make_workspace(root: Path) -> Path:
     make_image_folder(work / "calib_images", 2, (72, 72), seed=12)
     make_image_folder(root / "shared" / "data" / "sr" / "train", 3, (64, 64), seed=13)
     make_image_folder(root / "shared" / "data" / "sr" / "Set5", 2, (64, 48), seed=14)
+    make_clip(work / "clip.mp4", frames=6, size=(32, 24))
     save_released_models(work)
     return work
 

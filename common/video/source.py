@@ -104,12 +104,17 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
             container.duration / 1_000_000 if container.duration else None)
         frames = stream.frames or (round(duration * rate) if duration and rate else 0)
         pix_fmt = context.pix_fmt or "yuv420p"
-        others = tuple((s.index, s.type, s.codec_context.name if s.codec_context else (s.codec.name if getattr(s, "codec", None) else "?"))
-                       for s in container.streams if s.type != "video" or s.index != stream.index)
+        others = tuple((s.index, s.type, _codec_name(s)) for s in container.streams if s.index != stream.index)
         return VideoInfo(path=path, width=width, height=height, time_base=stream.time_base, rate=Fraction(rate) if rate else None,
                          frames=int(frames), duration_s=duration, rotation=_rotation(container, stream), pix_fmt=pix_fmt,
                          bit_depth=_bit_depth(pix_fmt), colorspace=int(context.colorspace), color_range=int(context.color_range),
                          color_primaries=int(context.color_primaries), color_trc=int(context.color_trc), others=others)
+
+
+def _codec_name(stream) -> str:
+    """FFmpeg's codec name (``subrip``, not the decoder's ``srt``), the one containers list as what they hold."""
+    context = stream.codec_context
+    return context.codec.canonical_name if context is not None and context.codec is not None else "unknown"
 
 
 def _rotation(container, stream) -> int:

@@ -17,8 +17,9 @@ def pattern(index: int, height: int, width: int) -> np.ndarray:
 
 
 def make_clip(path: Path, frames: int = 20, size: tuple[int, int] = (32, 24), rate: int = 25, vfr: bool = False,
-              audio: bool = True, rotation: int = 0, codec: str = "libx264", pix_fmt: str = "yuv420p") -> Path:
-    """Write a clip; with ``vfr`` every third frame lasts twice as long (timestamps in ms)."""
+              audio: bool = True, rotation: int = 0, codec: str = "libx264", pix_fmt: str = "yuv420p", subtitles: bool = False) -> Path:
+    """Write a clip; with ``vfr`` every third frame lasts twice as long (timestamps in ms); ``subtitles`` adds a
+    SubRip stream of one line every 100 ms (muxed as packets: PyAV has no SubRip encoder)."""
     import av
 
     width, height = size
@@ -30,6 +31,14 @@ def make_clip(path: Path, frames: int = 20, size: tuple[int, int] = (32, 24), ra
         if rotation:
             video.set_display_rotation(rotation)
         sound = out.add_stream("aac", rate=48000) if audio else None
+        if subtitles:
+            lines = out.add_mux_stream("subrip")
+            lines.time_base = Fraction(1, 1000)
+            for index in range(3):
+                packet = av.Packet(f"line {index}".encode())
+                packet.pts = packet.dts = index * 100
+                packet.duration, packet.time_base, packet.stream = 80, Fraction(1, 1000), lines
+                out.mux(packet)
         pts = 0
         for index in range(frames):
             frame = av.VideoFrame.from_ndarray(pattern(index, height, width), format="rgb24")
@@ -60,11 +69,12 @@ def frame_times(path: Path) -> list[Fraction]:
         return [frame.pts * frame.time_base for frame in container.decode(video=0)]
 
 
-def audio_packets(path: Path) -> list[tuple[Fraction, bytes]]:
+def audio_packets(path: Path, kind: str = "audio") -> list[tuple[Fraction, bytes]]:
+    """(time, bytes) of each packet of the first ``kind`` stream (``audio`` or ``subtitles``)."""
     import av
 
     with av.open(str(path)) as container:
-        return [(packet.pts * packet.time_base, bytes(packet)) for packet in container.demux(audio=0) if packet.size]
+        return [(packet.pts * packet.time_base, bytes(packet)) for packet in container.demux(**{kind: 0}) if packet.size]
 
 
 def decoded_rgb(path: Path) -> list[np.ndarray]:

@@ -52,6 +52,14 @@ def test_rotation_and_colour_tags_are_kept(tmp_path):
     assert (info_out.colorspace, info_out.color_range) == (info_in.colorspace, info_in.color_range)
 
 
+def test_a_10_bit_source_gives_16_bit_frames_and_a_10_bit_result(tmp_path):
+    source = make_clip(tmp_path / "in.mkv", frames=4, audio=False, pix_fmt="yuv420p10le")
+    seen = []
+    process_video(source, tmp_path / "out.mkv", lambda p: seen.append(p.dtype) or double(p))
+    assert seen == [np.uint16] * 4
+    assert probe_video(tmp_path / "out.mkv").pix_fmt == "yuv420p10le"
+
+
 def test_odd_output_sizes_are_padded_by_one_edge_row(tmp_path):
     source = make_clip(tmp_path / "in.mkv", frames=4, size=(32, 24), audio=False)
     process_video(source, tmp_path / "out.mkv", lambda p: p[:-1, :-3])  # 29x23
@@ -150,6 +158,8 @@ def test_bad_inputs_are_one_clear_error(tmp_path):
     source = make_clip(tmp_path / "in.mp4", frames=3, audio=False)
     with pytest.raises(UserError, match="--frames|no video frames in frames 10:"):
         process_video(source, tmp_path / "o.mp4", double, VideoOptions(frames=(10, None)))
+    with pytest.raises(UserError, match="the folder .*nowhere does not exist"):
+        process_video(source, tmp_path / "nowhere" / "o.mp4", double)
     with pytest.raises(UserError, match="--codec nosuchcodec: no such video encoder"):
         process_video(source, tmp_path / "o.mp4", double, VideoOptions(codec="nosuchcodec"))
     assert not (tmp_path / "o.mp4").exists()
@@ -189,6 +199,16 @@ def test_a_full_disk_leaves_no_output_and_keeps_finished_segments(tmp_path, monk
         process_video(source, tmp_path / "out.mp4", double, VideoOptions(segment_frames=4))
     assert not (tmp_path / "out.mp4").exists()
     assert sorted(p.name for p in work_folder(tmp_path / "out.mp4").iterdir()) == ["journal.json", "segment_000000.bin"]
+
+
+def test_subtitles_are_copied_where_the_container_holds_them(tmp_path, capsys):
+    source = make_clip(tmp_path / "in.mkv", frames=6, subtitles=True)
+    process_video(source, tmp_path / "out.mkv", double)
+    assert audio_packets(tmp_path / "out.mkv", "subtitles") == audio_packets(source, "subtitles") != []
+    assert audio_packets(tmp_path / "out.mkv") == audio_packets(source)
+    result = process_video(source, tmp_path / "out.mp4", double)  # MP4 holds mov_text subtitles only
+    assert result.dropped == ("#2 (subtitle subrip)",) and "cannot hold stream(s) #2 (subtitle subrip)" in capsys.readouterr().err
+    assert audio_packets(tmp_path / "out.mp4") == audio_packets(source)
 
 
 def test_a_stream_the_container_cannot_hold_is_dropped_with_a_warning(tmp_path, capsys):
