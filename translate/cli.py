@@ -5,86 +5,14 @@ import argparse
 import sys
 
 from common.cli.grammar import (
-    BATCH_SIZE, COUNT, EMA_DECAY, POSITIVE_FLOAT, POSITIVE_INT, WEIGHT, add_command, add_engine_arguments, add_export_arguments, add_loop_arguments,
-    add_output_arguments, loop_config_from_args, make_parser, run_command,
+    COUNT, POSITIVE_FLOAT, POSITIVE_INT, add_command, add_engine_arguments, add_export_arguments, add_output_arguments, make_parser, run_command,
 )
 from common.cli.video_runs import add_video_arguments
 from common.core.console import log
 from common.core.errors import UserError
-from translate.presets import PRESET_EMA, PRESET_HELP, PRESETS
+from translate.train_command import add_train, run_train
 
 DEFAULT_TILE_OVERLAP = 64
-
-
-def _add_train(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "train", "train CycleGAN on two folders of images")
-    p.add_argument("--data", default=".", help="root holding the two domain folders (or trainA/trainB)")
-    p.add_argument("--preset", choices=PRESETS, default="default",
-                   help="; ".join(f"{name}: {text}" for name, text in PRESET_HELP.items()) + ". Options given explicitly override it")
-    p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"), help="the two domain folder names")
-    p.add_argument("-o", "--output", "--out", dest="output", help="run directory (default: runs/<FROM>2<TO>)")
-    p.add_argument("--max-steps", type=COUNT, default=0, help="training steps (0: the full schedule, n-epochs + n-epochs-decay)")
-    p.add_argument("--resume", action="store_true", help="continue the run in -o from checkpoints/last.pt")
-    p.add_argument("--load-size", type=POSITIVE_INT, default=286, help="images are resized to this before cropping")
-    p.add_argument("--crop-size", type=POSITIVE_INT, default=256, help="training crop size")
-    p.add_argument("--preprocess", choices=("resize_and_crop", "crop", "none"), default="resize_and_crop", help="how training images are sized")
-    p.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
-    p.add_argument("--ngf", type=POSITIVE_INT, default=64, help="generator width (channels of its first layer)")
-    p.add_argument("--ndf", type=POSITIVE_INT, default=64, help="discriminator width")
-    p.add_argument("--n-blocks", type=int, choices=(6, 9), default=9, help="residual blocks of the generator")
-    p.add_argument("--norm", choices=("instance", "batch", "none"),
-                   help="normalisation layers of the generators, and of the discriminators unless --d-norm is given (default: the preset's)")
-    p.add_argument("--d-norm", choices=("instance", "batch", "none"), help="normalisation layers of the discriminators (default: the preset's)")
-    p.add_argument("--upsample", choices=("transpose", "resize_conv"), help="resize_conv avoids checkerboard artefacts (default: the preset's)")
-    p.add_argument("--residual-output", action=argparse.BooleanOptionalAction, help="generator starts at the identity: tanh(f(x) + atanh(x)) (default: the preset's)")
-    p.add_argument("--input-skip", action=argparse.BooleanOptionalAction,
-                   help="the generator's last conv also sees the input: colour, tone and sharpness maps are one layer deep (default: the preset's)")
-    p.add_argument("--input-skip-gain", type=POSITIVE_FLOAT,
-                   help="the input path of --input-skip learns this many times faster (same start; default: the preset's)")
-    p.add_argument("--gan-loss", choices=("lsgan", "vanilla", "hinge", "wgan"), default="lsgan", help="adversarial loss (wgan applies the gradient penalty)")
-    p.add_argument("--lambda-cycle", type=WEIGHT, default=10.0, help="weight of the cycle-consistency L1 loss")
-    p.add_argument("--cycle-lowpass", type=WEIGHT, metavar="PX",
-                   help="the cycle loss compares Gaussian low-passes of this many px (0: pixel for pixel; default: the preset's, reference 0)")
-    p.add_argument("--identity", type=WEIGHT, help="identity loss weight as a fraction of lambda-cycle (default: the preset's, 0.1; reference 0)")
-    p.add_argument("--lr", type=POSITIVE_FLOAT, help="Adam learning rate of G and D (default: the preset's; reference 2e-4)")
-    p.add_argument("--n-epochs", type=COUNT, default=100, help="epochs at the initial learning rate")
-    p.add_argument("--n-epochs-decay", type=COUNT, default=100, help="epochs of linear decay to 0")
-    p.add_argument("--pool-size", type=COUNT, help="image pool of earlier fakes shown to D (0: off; default: the preset's, reference 50)")
-    p.add_argument("--batch-size", type=BATCH_SIZE, default=1, help="images per step")
-    p.add_argument("--ema", type=EMA_DECAY, help="EMA decay of the exported generators (0: off; default: the preset's, reference 0)")
-    add_loop_arguments(p, workers=2)
-
-
-def run_train(args: argparse.Namespace) -> int:
-    from common.train.loop import TrainingInterrupted
-    from translate.presets import cyclegan_preset
-    from translate.train import train_cyclegan
-
-    if args.domains[0] == args.domains[1]:
-        raise UserError(f"--domains {args.domains[0]} {args.domains[1]}: the two domains must differ")
-    if args.n_epochs + args.n_epochs_decay == 0 and args.max_steps == 0:
-        raise UserError("--n-epochs and --n-epochs-decay are both 0: give --max-steps or some epochs")
-    given = lambda **values: {k: v for k, v in values.items() if v is not None}  # noqa: E731  (unset: the preset's)
-    config = cyclegan_preset(
-        args.preset, args.data,
-        generator=given(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output,
-                        input_skip=args.input_skip, input_skip_gain=args.input_skip_gain),
-        discriminator=given(ndf=args.ndf, norm=args.d_norm or args.norm), domains=tuple(args.domains), gan_loss=args.gan_loss,
-        lambda_cycle=args.lambda_cycle, n_epochs=args.n_epochs, n_epochs_decay=args.n_epochs_decay, load_size=args.load_size,
-        crop_size=args.crop_size, flip=not args.no_flip, preprocess=args.preprocess,
-        **given(lambda_identity=args.identity, lr=args.lr, pool_size=args.pool_size, cycle_lowpass=args.cycle_lowpass),
-    )
-    if args.ema is None:
-        args.ema = PRESET_EMA[args.preset]
-    loop = loop_config_from_args(args)
-    out = args.output or f"runs/{args.domains[0]}2{args.domains[1]}"
-    try:
-        train_cyclegan(config, loop, out, resume=args.resume)
-    except TrainingInterrupted as stop:
-        log(f"[yellow]{stop}[/]; continue with --resume")
-        return 130
-    log(f"done: {out}")
-    return 0
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
@@ -263,8 +191,8 @@ COMMANDS = {"train": run_train, "run": run_run, "export": run_export, "eval": ru
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser, sub = make_parser("translate", "CycleGAN unpaired image-to-image translation: train, run, export, evaluate, import")
-    _add_train(sub)
+    parser, sub = make_parser("translate", "unpaired image-to-image translation (CycleGAN, CUT, FastCUT): train, run, export, evaluate, import")
+    add_train(sub)
     _add_run(sub)
     _add_export(sub)
     _add_eval(sub)

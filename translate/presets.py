@@ -48,16 +48,24 @@ def cyclegan_preset(name: str, data: str, generator: dict[str, Any] | None = Non
     Raises:
         UserError: unknown preset.
     """
+    from translate.train import CycleGANConfig
+
+    generator_config, discriminator_config = preset_architectures(name, generator, discriminator)
+    changes = _CHANGES[name][2]
+    return CycleGANConfig(data=data, generator=generator_config, discriminator=discriminator_config, preset=name, **{**changes, **overrides})
+
+
+def preset_architectures(name: str, generator: dict[str, Any] | None = None, discriminator: dict[str, Any] | None = None):
+    """The generator and discriminator configs of preset ``name`` with explicit fields (for CUT, which shares
+    CycleGAN's networks; the cycle-specific settings of a preset do not apply to it)."""
     from common.nn.discriminators import PatchGANConfig
     from translate.models import ResnetGeneratorConfig
-    from translate.train import CycleGANConfig
 
     if name not in _CHANGES:
         raise UserError(f"--preset {name}: expected one of {', '.join(PRESETS)}")
-    generator_changes, discriminator_changes, changes = _CHANGES[name]
-    generator_config = ResnetGeneratorConfig(**{**generator_changes, **(generator or {})})
-    discriminator_config = PatchGANConfig(**{**discriminator_changes, **(discriminator or {})})
-    return CycleGANConfig(data=data, generator=generator_config, discriminator=discriminator_config, preset=name, **{**changes, **overrides})
+    generator_changes, discriminator_changes, _ = _CHANGES[name]
+    return (ResnetGeneratorConfig(**{**generator_changes, **(generator or {})}),
+            PatchGANConfig(**{**discriminator_changes, **(discriminator or {})}))
 
 
 def preset_differences(name: str) -> dict[str, Any]:

@@ -60,6 +60,20 @@ def linear_decay_factor(step: int, steps_per_epoch: int, n_epochs: int, n_epochs
     return max(0.0, 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1))
 
 
+def schedule_length(config, steps_per_epoch: int) -> int:
+    """Steps of a config's schedule: ``n_steps + n_steps_decay`` when set, else its epochs in steps."""
+    if config.n_steps + config.n_steps_decay > 0:
+        return config.n_steps + config.n_steps_decay
+    return steps_per_epoch * (config.n_epochs + config.n_epochs_decay)
+
+
+def schedule_factor(config, steps_per_epoch: int):
+    """The learning-rate factor of step ``step`` under a config's schedule (in steps when ``n_steps`` is set)."""
+    if config.n_steps + config.n_steps_decay > 0:
+        return lambda step: linear_decay_factor(step, 1, config.n_steps, config.n_steps_decay)
+    return lambda step: linear_decay_factor(step, steps_per_epoch, config.n_epochs, config.n_epochs_decay)
+
+
 class CycleGANStep:
     """Zhu et al.'s objective: GAN (both directions) + lambda x cycle L1 (+ optional identity L1), D halved.
 

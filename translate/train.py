@@ -15,7 +15,7 @@ from common.nn.discriminators import PatchGANConfig, PatchGANDiscriminator
 from common.train.loop import LoopConfig, fit, prepare_device
 from translate.data import UnpairedDataset, find_domain_folders
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
-from translate.step import CycleDiscriminators, CycleGANStep, CycleGenerators, linear_decay_factor
+from translate.step import CycleDiscriminators, CycleGANStep, CycleGenerators, schedule_factor, schedule_length
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class CycleGANConfig:
         pool_size: 50.
         cycle_lowpass: Gaussian low-pass (px) applied to both sides of the cycle loss; 0 (reference): none.
         preset: the named recipe these settings started from (see :mod:`translate.presets`); recorded only.
+        n_steps / n_steps_decay: a schedule in steps instead of epochs, when their sum is above 0 (the CPU-sized
+            defaults use it: epochs of a large folder are far too long there).
     """
 
     data: str
@@ -55,6 +57,8 @@ class CycleGANConfig:
     pool_size: int = 50
     cycle_lowpass: float = 0.0
     preset: str = "reference"
+    n_steps: int = 0
+    n_steps_decay: int = 0
 
 
 def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: torch.device) -> CycleGANStep:
@@ -66,10 +70,7 @@ def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: to
     optimizer_g = torch.optim.Adam(generators.parameters(), lr=config.lr, betas=betas)
     optimizer_d = torch.optim.Adam(discriminators.parameters(), lr=config.lr, betas=betas)
 
-    def factor(step: int) -> float:
-        return linear_decay_factor(step, steps_per_epoch, config.n_epochs, config.n_epochs_decay)
-
-    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, factor) for opt in (optimizer_g, optimizer_d)]
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, schedule_factor(config, steps_per_epoch)) for opt in (optimizer_g, optimizer_d)]
     return CycleGANStep(
         generators, discriminators, optimizer_g, optimizer_d, *schedulers, gan_loss=config.gan_loss,
         lambda_cycle=config.lambda_cycle, lambda_identity=config.lambda_identity, gp_weight=config.gp_weight,
@@ -85,6 +86,35 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
         UserError: missing/empty domain folders or bad options.
         common.train.loop.TrainingInterrupted: SIGINT/SIGTERM (a checkpoint was saved).
     """
+    data = prepare_unpaired(config, loop_config)
+    loop_config = with_schedule_length(data.loop_config, schedule_length(config, data.steps_per_epoch))
+    step = build_cyclegan_step(config, data.steps_per_epoch, data.device)
+    return fit(step, data.dataset, run_dir, loop_config, config, fixed_batch=data.fixed, resume=resume, device=data.device)
+
+
+def with_schedule_length(loop_config: LoopConfig, length: int) -> LoopConfig:
+    """``max_steps`` 0 runs the whole schedule; more than it warns that the rate is 0 past its end."""
+    if loop_config.max_steps <= 0:
+        return replace(loop_config, max_steps=length)
+    if loop_config.max_steps > length:
+        log(f"[yellow]warning[/] --max-steps {loop_config.max_steps} runs past the learning-rate schedule ({length} steps); "
+            "the rate is 0 after that")
+    return loop_config
+
+
+@dataclass(frozen=True)
+class UnpairedData:
+    """What both translation methods train on: the dataset, its epoch length, the device, the fixed sample batch."""
+
+    dataset: UnpairedDataset
+    steps_per_epoch: int
+    device: torch.device
+    fixed: dict[str, torch.Tensor]
+    loop_config: LoopConfig
+
+
+def prepare_unpaired(config, loop_config: LoopConfig) -> UnpairedData:
+    """Check the options, find the domain folders and build the dataset of a CycleGAN or CUT config."""
     _check_options(config, loop_config)
     folders = find_domain_folders(config.data, *config.domains)
     device = prepare_device(loop_config)
@@ -92,25 +122,17 @@ def train_cyclegan(config: CycleGANConfig, loop_config: LoopConfig, run_dir: str
     if config.preprocess == "none":
         _check_full_resolution_sizes(dataset.paths_a + dataset.paths_b, config)
     steps_per_epoch = max(1, len(dataset) // loop_config.batch_size)
-    schedule_steps = steps_per_epoch * (config.n_epochs + config.n_epochs_decay)
-    if loop_config.max_steps <= 0:
-        loop_config = replace(loop_config, max_steps=schedule_steps)
-    elif loop_config.max_steps > schedule_steps:
-        log(f"[yellow]warning[/] --max-steps {loop_config.max_steps} runs past the learning-rate schedule "
-            f"({config.n_epochs} + {config.n_epochs_decay} epochs = {schedule_steps} steps); the rate is 0 after that")
-    step = build_cyclegan_step(config, steps_per_epoch, device)
-    fixed = _fixed_batch(folders, config, loop_config.seed)
-    return fit(step, dataset, run_dir, loop_config, config, fixed_batch=fixed, resume=resume, device=device)
+    return UnpairedData(dataset, steps_per_epoch, device, _fixed_batch(folders, config, loop_config.seed), loop_config)
 
 
-def _check_options(config: CycleGANConfig, loop_config: LoopConfig) -> None:
+def _check_options(config, loop_config: LoopConfig) -> None:
     """Refuse option combinations that would otherwise fail later with a traceback."""
     if config.crop_size % 4:
         raise UserError(f"--crop-size {config.crop_size}: must be a multiple of 4 (the generator downsamples twice)")
     if config.crop_size < config.discriminator.min_input_size():
         raise UserError(f"--crop-size {config.crop_size}: the {config.discriminator.n_layers}-layer PatchGAN needs at least "
                         f"{config.discriminator.min_input_size()} px")
-    if 4 * config.cycle_lowpass > config.crop_size:
+    if 4 * getattr(config, "cycle_lowpass", 0.0) > config.crop_size:
         raise UserError(f"--cycle-lowpass {config.cycle_lowpass:g}: at most a quarter of --crop-size {config.crop_size} "
                         "(wider, the cycle loss would compare little more than each image's mean colour)")
     if config.preprocess == "resize_and_crop" and config.crop_size > config.load_size:
@@ -121,13 +143,13 @@ def _check_options(config: CycleGANConfig, loop_config: LoopConfig) -> None:
         raise UserError("--gan-loss wgan mixes real and fake images of one size; with --preprocess none they differ: use --preprocess crop")
 
 
-def smallest_side_accepted(config: CycleGANConfig) -> int:
+def smallest_side_accepted(config) -> int:
     """The smallest image side (after cropping to a multiple of 4) that both networks and the cycle loss accept."""
     generator_min = 8  # the 7x7 reflection pad needs more than 3 pixels, and two halvings leave 2 for the blocks' pads
-    return max(generator_min, config.discriminator.min_input_size(), 4 * math.ceil(config.cycle_lowpass))
+    return max(generator_min, config.discriminator.min_input_size(), 4 * math.ceil(getattr(config, "cycle_lowpass", 0.0)))
 
 
-def _check_full_resolution_sizes(paths: list[Path], config: CycleGANConfig) -> None:
+def _check_full_resolution_sizes(paths: list[Path], config) -> None:
     """With ``--preprocess none`` every training image is used at its own size: refuse, before training, one that
     is too small for the networks (reading only the image headers)."""
     from PIL import Image
@@ -141,7 +163,7 @@ def _check_full_resolution_sizes(paths: list[Path], config: CycleGANConfig) -> N
                             f"least {least} pixels for these networks); use --preprocess crop, which pads small images")
 
 
-def _fixed_batch(folders, config: CycleGANConfig, seed: int, count: int = 4) -> dict[str, torch.Tensor]:
+def _fixed_batch(folders, config, seed: int, count: int = 4) -> dict[str, torch.Tensor]:
     """The same crops every time (fixed seed, no flip): from the test folders when present, else from training.
 
     With ``preprocess="none"`` the images keep their own sizes, so the grid uses ``crop_size`` crops to stack them.

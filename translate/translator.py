@@ -27,6 +27,21 @@ def available_directions(run_dir: Path) -> list[str]:
     return sorted(p.stem for p in run_dir.glob("*2*.safetensors"))
 
 
+def refuse_reverse_of_one_way(run_dir: Path, direction: str, directions: list[str]) -> None:
+    """A CUT or FastCUT run learns one direction: asked for the other, say so (not just "must be one of")."""
+    import json
+
+    for known in directions:
+        try:
+            meta = json.loads((run_dir / f"{known}.json").read_text())
+        except (OSError, ValueError):
+            continue
+        a, b = (meta.get("domains") or [None, None])[:2]
+        if meta.get("one_way") and direction == f"{b}2{a}":
+            raise UserError(f"{run_dir}: a {meta.get('method', 'one-way')} run translates {known} only ({meta.get('method', 'it')} learns one "
+                            f"direction); for {direction}, train another run with --domains {b} {a}")
+
+
 def load_generator(run_or_file: str | os.PathLike, direction: str | None = None) -> tuple[ResnetGenerator, dict]:
     """A generator from a run directory (+ direction such as ``summer2winter``), a .safetensors file, or a
     generator saved by junyanz/pytorch-CycleGAN-and-pix2pix (``latest_net_G_A.pth``, imported on the fly)."""
@@ -35,6 +50,8 @@ def load_generator(run_or_file: str | os.PathLike, direction: str | None = None)
         return import_cyclegan_generator(path)
     if path.is_dir():
         directions = available_directions(path)
+        if direction is not None and direction not in directions:
+            refuse_reverse_of_one_way(path, direction, directions)
         if direction is None or direction not in directions:
             raise UserError(f"{path}: --direction must be one of {', '.join(directions) or '(none: no exported generator yet)'}")
         path = path / f"{direction}.safetensors"

@@ -151,6 +151,7 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
     if extras:
         args.inputs = list(args.inputs or []) + extras
     _refuse_options_after_double_dash(parser, args, argv)
+    args.given = given_options(parser, argv)
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt) if threading.current_thread() is threading.main_thread() else None
     offline_before = os.environ.get(OFFLINE_VARIABLE)
     if getattr(args, "offline", False):  # for this command only (main() may run again in one process)
@@ -175,6 +176,29 @@ def run_command(parser: argparse.ArgumentParser, commands: dict[str, Command], a
             os.environ.pop(OFFLINE_VARIABLE, None)
         else:
             os.environ[OFFLINE_VARIABLE] = offline_before
+
+
+def given_options(parser: argparse.ArgumentParser, argv: list[str] | None) -> set[str]:
+    """The ``dest`` of every option the user typed (aliases and abbreviations included): ``argv`` parsed again with
+    every default suppressed, so only typed options land in the namespace. Lets ``--resume`` tell a typed value
+    from a default."""
+    import sys
+
+    words = sys.argv[1:] if argv is None else list(argv)
+    parsers = [parser] + [p for a in parser._actions if isinstance(a, argparse._SubParsersAction) for p in a.choices.values()]
+    saved = [(p, p._defaults, [(a, a.default) for a in p._actions]) for p in parsers]
+    try:
+        for p in parsers:
+            p._defaults = {}
+            for action in p._actions:
+                action.default = argparse.SUPPRESS
+        typed, _ = parser.parse_known_args(words)
+    finally:
+        for p, defaults, actions in saved:
+            p._defaults = defaults
+            for action, default in actions:
+                action.default = default
+    return set(vars(typed)) - {"command"}
 
 
 def _refuse_options_after_double_dash(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str] | None) -> None:
