@@ -16,10 +16,11 @@ from common.core.errors import UserError
 from translate.presets import PRESET_EMA, PRESET_HELP, PRESETS
 
 METHODS = ("cyclegan", "cut", "fastcut")
-# option -> (the papers' value, the CPU-sized value); the CPU values train about 0.6 s a step at 128 px here.
+# option -> (the papers' value, the CPU-sized value); CPU-sized, CycleGAN takes about 1.8 s a step on this project's
+# 2-core CPU, CUT 1.2 and FastCUT 0.75 (benchmarks/translate_methods.py).
 SIZES = {"load_size": (286, 143), "crop_size": (256, 128), "ngf": (64, 32), "n_blocks": (9, 6)}
 SIZE_WORDS = {"load_size": "load {} px", "crop_size": "crops of {} px", "ngf": "ngf {}", "n_blocks": "{} blocks"}
-CPU_SCHEDULE = (2000, 2000)  # steps at the full rate, then of linear decay: about 40 minutes on this project's CPU
+CPU_SCHEDULE = (1000, 1000)  # steps at the full rate, then of linear decay: about an hour of CycleGAN on that CPU
 CYCLEGAN_ONLY = ("lambda_cycle", "cycle_lowpass", "identity", "pool_size")
 CUT_ONLY = ("lambda_nce", "num_patches")
 # Options that may change on --resume without changing what is trained.
@@ -36,7 +37,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
                    help="; ".join(f"{name}: {text}" for name, text in PRESET_HELP.items()) + ". Options given explicitly override it")
     p.add_argument("--domains", nargs=2, default=("A", "B"), metavar=("FROM", "TO"), help="the two domain folder names")
     p.add_argument("-o", "--output", "--out", dest="output", help="run directory (default: runs/<FROM>2<TO>)")
-    p.add_argument("--max-steps", type=COUNT, help="training steps (default: the whole schedule)")
+    p.add_argument("--max-steps", type=COUNT, help="training steps (default: the whole schedule; on a CPU the schedule then fits these steps)")
     p.add_argument("--resume", action="store_true", help="continue the run in -o with its own options (give only what changes: --max-steps)")
     p.add_argument("--load-size", type=POSITIVE_INT, help="images are resized to this before cropping (default: 286; 143 on a CPU)")
     p.add_argument("--crop-size", type=POSITIVE_INT, help="training crop size (default: 256; 128 on a CPU)")
@@ -87,9 +88,13 @@ def resolve_sizes(args: argparse.Namespace, given: set[str], quiet: bool = False
             setattr(args, name, small if cpu else paper)
             chosen += [SIZE_WORDS[name].format(small)] if cpu else []
     args.n_steps = args.n_steps_decay = 0
-    if cpu and args.n_epochs is None and args.n_epochs_decay is None and args.max_steps is None:
-        args.n_steps, args.n_steps_decay = CPU_SCHEDULE
-        chosen.append(f"{sum(CPU_SCHEDULE)} steps ({CPU_SCHEDULE[0]} + {CPU_SCHEDULE[1]} decaying)")
+    if cpu and args.n_epochs is None and args.n_epochs_decay is None:
+        # Epochs of a real folder are far too long here: a schedule in steps, decaying over its second half.
+        if args.max_steps:
+            args.n_steps, args.n_steps_decay = args.max_steps // 2, args.max_steps - args.max_steps // 2
+        else:
+            args.n_steps, args.n_steps_decay = CPU_SCHEDULE
+            chosen.append(f"{sum(CPU_SCHEDULE)} steps ({CPU_SCHEDULE[0]} + {CPU_SCHEDULE[1]} decaying)")
     if args.max_steps is None:
         args.max_steps = 0
     if chosen and not quiet:

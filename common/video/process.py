@@ -16,7 +16,7 @@ import numpy as np
 
 from common.core.console import log
 from common.core.errors import UserError
-from common.core.files import publish_temp_file
+from common.core.files import publish_temp_file, remove_stale_partials
 from common.video.encode import (DEFAULT_CRF, GLOBAL_HEADER, EncoderSettings, FrameEncoder, choose_encoder, choose_pix_fmt,
                                  describe_choice, encoder_options, format_for, needs_even_sides)
 from common.video.join import Window, join_segments
@@ -221,6 +221,7 @@ def _finish_segment(segment: list, journal: Journal, settings: EncoderSettings) 
 
 def _publish(target: Path, format_name: str, journal: Journal, settings: EncoderSettings, info: VideoInfo, window: Window,
              options: VideoOptions) -> list[str]:
+    remove_stale_partials(target.parent, {target.name})  # a join killed by SIGKILL or a power cut left its temporary file
     handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(handle)
     try:
