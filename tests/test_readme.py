@@ -67,7 +67,7 @@ EXPECTED: dict[str, list[str]] = {
     "translate train --data datasets/summer2winter_yosemite": ["runs/yosemite/A2B.safetensors", "runs/yosemite/B2A.safetensors"],
     "translate train --data photos": ["runs/s2w/summer2winter.safetensors", "runs/s2w/index.html"],
     "translate train --domains summer winter": ["runs/summer2winter/winter2summer.safetensors"],
-    "translate train --data photos --domains summer winter --method cut": ["runs/s2w_cut/summer2winter.safetensors"],
+    "translate train --method cut --data photos": ["runs/s2w_cut/summer2winter.safetensors"],
     "translate train -o runs/s2w_cut --domains summer winter --resume": ["runs/s2w_cut/summer2winter.safetensors"],
     "translate run runs/s2w --direction summer2winter holiday": ["holiday_winter/==h1_summer2winter.jpg,h2_summer2winter.jpg"],
     "translate run runs/s2w --direction summer2winter clip.mp4": ["clip_winter.mp4"],

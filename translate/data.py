@@ -99,6 +99,7 @@ class UnpairedDataset(Dataset):
         self.epoch_length = max(len(self.paths_a), len(self.paths_b))
         self.transform = build_transform(load_size, crop_size, flip, preprocess)
         self.seed = seed
+        self.description = f"data: {len(self.paths_a)} {folder_a.name} and {len(self.paths_b)} {folder_b.name} training images"
 
     def __len__(self) -> int:
         return self.epoch_length

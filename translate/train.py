@@ -122,8 +122,7 @@ def prepare_unpaired(config, loop_config: LoopConfig) -> UnpairedData:
     if config.preprocess == "none":
         _check_full_resolution_sizes(dataset.paths_a + dataset.paths_b, config)
     steps_per_epoch = max(1, len(dataset) // loop_config.batch_size)
-    log(f"data: {len(dataset.paths_a)} {config.domains[0]} and {len(dataset.paths_b)} {config.domains[1]} training images; "
-        f"an epoch is {steps_per_epoch} steps at batch {loop_config.batch_size}")
+    dataset.description += f"; an epoch is {steps_per_epoch} steps at batch {loop_config.batch_size}"
     return UnpairedData(dataset, steps_per_epoch, device, _fixed_batch(folders, config, loop_config.seed), loop_config)
 
 

@@ -438,6 +438,8 @@ def _fit(
     started = time.perf_counter()
     if main:
         write_run_report(run_dir, f"{run_dir.name}: starting at step {start_step} of {loop_config.max_steps}", getattr(step_obj, "sample_columns", ()))
+    if main and getattr(dataset, "description", ""):  # what is trained on, once the run is known to start
+        log(dataset.description)
     with _stop_flag_on_signals() as stop, TrainingProgress(loop_config.max_steps, start_step) as progress, _batches(loader) as batches:
         while step < loop_config.max_steps:
             try:
