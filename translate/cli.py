@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from common.cli.grammar import (
-    COUNT, POSITIVE_FLOAT, POSITIVE_INT, add_command, add_engine_arguments, add_export_arguments, add_output_arguments, make_parser, run_command,
+    POSITIVE_FLOAT, POSITIVE_INT, add_command, add_engine_arguments, add_export_arguments, add_output_arguments, make_parser, run_command,
 )
 from common.cli.video_runs import add_video_arguments
 from common.core.console import log

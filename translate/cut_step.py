@@ -18,6 +18,7 @@ from common.weights.model_files import save_weights
 from translate.diagnostics import discriminator_accuracy, input_correlation, mean_change
 from translate.models import MODEL_KIND, ResnetGenerator
 from translate.patchnce import PatchProjection, patch_nce_loss
+from translate.step import grid_of_columns
 
 
 def encoder_features(generator: ResnetGenerator, x: torch.Tensor, layers: tuple[int, ...]) -> list[torch.Tensor]:
@@ -150,8 +151,7 @@ class CUTStep:
         with torch.no_grad():
             columns = [fixed_batch["a"], generator(fixed_batch["a"]), fixed_batch["b"], generator(fixed_batch["b"])]
         generator.train(was_training)
-        rows = [torch.cat([column[i] for column in columns], dim=-1) for i in range(fixed_batch["a"].shape[0])]
-        return (torch.cat(rows, dim=-2) + 1) / 2
+        return grid_of_columns(columns)
 
     def validate(self, networks: nn.Module) -> dict[str, float]:
         return {}

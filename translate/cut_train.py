@@ -72,11 +72,10 @@ def cut_config(method: str, data: str, **overrides: Any) -> CUTConfig:
     return CUTConfig(data=data, method=method, **{**METHOD_DEFAULTS[method], **overrides})
 
 
-def projection_channels(config: ResnetGeneratorConfig, layers: tuple[int, ...]) -> tuple[int, ...]:
+def projection_channels(generator: ResnetGenerator, layers: tuple[int, ...]) -> tuple[int, ...]:
     """Channels of the generator's features at ``layers`` (read from a 16x16 forward, so any layout is right)."""
     with torch.no_grad():
-        generator = ResnetGenerator(config)
-        features = encoder_features(generator, torch.zeros(1, config.in_channels, 16, 16), layers)
+        features = encoder_features(generator, torch.zeros(1, generator.config.in_channels, 16, 16), layers)
     return tuple(f.shape[1] for f in features)
 
 
@@ -85,7 +84,7 @@ def build_cut_step(config: CUTConfig, steps_per_epoch: int, device: torch.device
         raise UserError(f"nce layers {config.nce_layers}: the encoder of a {config.generator.n_blocks}-block generator ends at layer "
                         f"{9 + config.generator.n_blocks}")
     generator = ResnetGenerator(config.generator)
-    projection = PatchProjection(projection_channels(config.generator, config.nce_layers), config.projection_dim)
+    projection = PatchProjection(projection_channels(generator, config.nce_layers), config.projection_dim)
     networks = CUTNetworks(generator, projection, config.nce_layers, config.num_patches, config.nce_temperature).to(device)
     discriminator = PairedScores(PatchGANDiscriminator(config.discriminator)).to(device)
     betas = (config.beta1, 0.999)

@@ -34,7 +34,7 @@ def _field(config: dict[str, Any], path: str) -> Any:
 
 
 def _flag(dest: str) -> str:
-    return "--" + {"identity": "identity", "no_flip": "no-flip"}.get(dest, dest.replace("_", "-"))
+    return "--" + dest.replace("_", "-")
 
 
 def resumed_config(args: argparse.Namespace, given: set[str], run_dir: Path, build_config: Callable, resolve_sizes: Callable):
@@ -62,8 +62,6 @@ def resumed_config(args: argparse.Namespace, given: set[str], run_dir: Path, bui
     typed = config_to_dict(current)
     for dest in sorted(given & set(OPTION_FIELDS)):
         path = OPTION_FIELDS[dest]
-        if path in ("lambda_cycle", "cycle_lowpass", "lambda_identity", "pool_size") and method != "cyclegan":
-            continue  # build_config already refused them
         ours, theirs = _field(typed, path), _field(saved_task, path)
         if theirs is not None and ours != theirs:
             raise UserError(f"{_flag(dest)} {getattr(args, dest)}: {run_dir} was trained with {path.split('.')[-1]} {theirs}; --resume continues "

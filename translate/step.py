@@ -60,6 +60,12 @@ def linear_decay_factor(step: int, steps_per_epoch: int, n_epochs: int, n_epochs
     return max(0.0, 1.0 - max(0, epoch + 1 - n_epochs) / float(n_epochs_decay + 1))
 
 
+def grid_of_columns(columns: list[torch.Tensor]) -> torch.Tensor:
+    """A sample grid: row i holds sample i of every column side by side; (B, C, H, W) in [-1, 1] -> (C, B*H, k*W) in [0, 1]."""
+    rows = [torch.cat([column[i] for column in columns], dim=-1) for i in range(columns[0].shape[0])]
+    return (torch.cat(rows, dim=-2) + 1) / 2
+
+
 def schedule_length(config, steps_per_epoch: int) -> int:
     """Steps of a config's schedule: ``n_steps + n_steps_decay`` when set, else its epochs in steps."""
     if config.n_steps + config.n_steps_decay > 0:
@@ -186,9 +192,7 @@ class CycleGANStep:
         generators.eval()
         out = generators(fixed_batch["a"], fixed_batch["b"])
         generators.train(was_training)
-        columns = [fixed_batch["a"], out["fake_b"], out["rec_a"], fixed_batch["b"], out["fake_a"], out["rec_b"]]
-        rows = [torch.cat([column[i] for column in columns], dim=-1) for i in range(fixed_batch["a"].shape[0])]
-        return (torch.cat(rows, dim=-2) + 1) / 2
+        return grid_of_columns([fixed_batch["a"], out["fake_b"], out["rec_a"], fixed_batch["b"], out["fake_a"], out["rec_b"]])
 
     def validate(self, generators: nn.Module) -> dict[str, float]:
         return {}

@@ -102,16 +102,21 @@ def resolve_sizes(args: argparse.Namespace, given: set[str], quiet: bool = False
             "with --preset reference or these options")
 
 
-def build_config(args: argparse.Namespace):
-    """The task config (CycleGAN's or CUT's) these options describe."""
-    from translate.cut_train import cut_config
-    from translate.presets import cyclegan_preset, preset_architectures
-
+def refuse_options_of_the_other_method(args: argparse.Namespace) -> None:
+    """``--lambda-cycle`` with cut, ``--lambda-nce`` with cyclegan...: one error line, before anything is said."""
     wrong = CUT_ONLY if args.method == "cyclegan" else CYCLEGAN_ONLY
     misplaced = [name for name in wrong if getattr(args, name) is not None]
     if misplaced:
         flag = "--" + misplaced[0].replace("_", "-")
         raise UserError(f"{flag} applies to --method {'cut or fastcut' if args.method == 'cyclegan' else 'cyclegan'}, not {args.method}")
+
+
+def build_config(args: argparse.Namespace):
+    """The task config (CycleGAN's or CUT's) these options describe."""
+    from translate.cut_train import cut_config
+    from translate.presets import cyclegan_preset, preset_architectures
+
+    refuse_options_of_the_other_method(args)
     given = lambda **values: {k: v for k, v in values.items() if v is not None}  # noqa: E731  (unset: the preset's)
     generator = given(ngf=args.ngf, n_blocks=args.n_blocks, norm=args.norm, upsample=args.upsample, residual_output=args.residual_output,
                       input_skip=args.input_skip, input_skip_gain=args.input_skip_gain)
@@ -143,6 +148,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.resume:
         config, loop = resumed_config(args, given, Path(out), build_config, resolve_sizes)
     else:
+        refuse_options_of_the_other_method(args)
         resolve_sizes(args, given)
         config = build_config(args)
         if args.ema is None:

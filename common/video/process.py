@@ -161,7 +161,7 @@ def process_video(source: str | os.PathLike, target: str | os.PathLike, function
         log(f"{source.name}: resuming after frame {start + resumed_from} ({len(journal.segments)} finished segment(s) kept)")
     total = max(0, (min(stop, info.frames) if stop is not None and info.frames else (stop or info.frames)) - start)
     report = DecodeReport()
-    segment: list = []  # [writer, encoder, frames] of the segment being made
+    segment: _Segment | None = None  # the segment being made
     first_pts = last_pts = None
     settings: EncoderSettings | None = None
     count = 0
@@ -179,23 +179,20 @@ def process_video(source: str | os.PathLike, target: str | os.PathLike, function
                     raise UserError(f"{source}: frames are now {size[0]}x{size[1]}, the earlier segments {journal.size[0]}x"
                                     f"{journal.size[1]}; run again with --overwrite")
                 settings = _encoder_settings(info, encoder, pix_fmt, options.crf, size, global_header)
-            if not segment:
-                name = f"segment_{len(journal.segments):06d}.bin"
-                segment = [SegmentWriter(journal.folder / name), FrameEncoder(settings), 0, name]
-            writer, frame_encoder = segment[0], segment[1]
-            writer.write(frame_encoder.encode(result, frame.pts))
-            segment[2] += 1
-            if segment[2] == options.segment_frames:
-                _finish_segment(segment, journal, settings)
-                segment = []
+            if segment is None:
+                segment = _Segment(journal, settings)
+            segment.add(result, frame.pts)
+            if segment.frames == options.segment_frames:
+                segment.finish(journal)
+                segment = None
             if progress is not None:
                 progress(count, max(total, count))
-        if segment:
-            _finish_segment(segment, journal, settings)
-            segment = []
+        if segment is not None:
+            segment.finish(journal)
+            segment = None
     finally:
-        if segment:
-            segment[0].discard()
+        if segment is not None:
+            segment.writer.discard()
     if count == 0:
         where = f" in frames {start}:{'' if stop is None else stop}" if options.frames else ""
         raise UserError(f"{source}: no video frames{where} could be decoded" + (f" ({report.corrupt} corrupt packet(s))" if report.corrupt else ""))
@@ -212,11 +209,24 @@ def process_video(source: str | os.PathLike, target: str | os.PathLike, function
                        dropped=tuple(dropped), size=(settings.width, settings.height))
 
 
-def _finish_segment(segment: list, journal: Journal, settings: EncoderSettings) -> None:
-    writer, frame_encoder, frames, name = segment
-    writer.write(frame_encoder.flush())
-    writer.publish()
-    journal.add(name, frames, frame_encoder.extradata, (settings.width, settings.height))
+class _Segment:
+    """The segment being encoded: its own encoder, its packet file, and how many frames it holds so far."""
+
+    def __init__(self, journal: Journal, settings: EncoderSettings):
+        self.name = f"segment_{len(journal.segments):06d}.bin"
+        self.settings = settings
+        self.writer, self.encoder, self.frames = SegmentWriter(journal.folder / self.name), FrameEncoder(settings), 0
+
+    def add(self, pixels: np.ndarray, pts: int) -> None:
+        self.writer.write(self.encoder.encode(pixels, pts))
+        self.frames += 1
+
+    def finish(self, journal: Journal) -> None:
+        """Flush the encoder, publish the file, then record it in the journal (in that order: the journal
+        names only whole segments)."""
+        self.writer.write(self.encoder.flush())
+        self.writer.publish()
+        journal.add(self.name, self.frames, self.encoder.extradata, (self.settings.width, self.settings.height))
 
 
 def _publish(target: Path, format_name: str, journal: Journal, settings: EncoderSettings, info: VideoInfo, window: Window,

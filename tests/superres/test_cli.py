@@ -3,23 +3,10 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
-from common.core.config import config_to_dict
 from common.io.images import read_image, write_image
-from common.weights.model_files import save_weights
 from superres.cli import main
-from superres.models import SRResNet, lr_shuffle_config
 from tests.helpers import make_image_folder
-
-
-@pytest.fixture
-def model_file(tmp_path):
-    torch.manual_seed(0)
-    model = SRResNet(lr_shuffle_config(2, num_blocks=1, channels=8))
-    path = tmp_path / "tiny.safetensors"
-    save_weights(model, path, "srresnet", config_to_dict(model.config))
-    return path
 
 
 def test_folder_to_folder_with_bad_files(tmp_path, model_file, capsys):

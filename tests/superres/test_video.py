@@ -1,24 +1,11 @@
 """``superres upscale clip.mp4`` and ``Upscaler.upscale_video``: the CLI and Python paths of a video."""
 import numpy as np
 import pytest
-import torch
 
-from common.core.config import config_to_dict
 from common.video.process import VideoOptions
-from common.weights.model_files import save_weights
 from superres.cli import main
-from superres.models import SRResNet, lr_shuffle_config
 from superres.upscaler import Upscaler
 from tests.common.video.clips import audio_packets, decoded_rgb, frame_times, make_clip
-
-
-@pytest.fixture
-def model_file(tmp_path):
-    torch.manual_seed(0)
-    model = SRResNet(lr_shuffle_config(2, num_blocks=1, channels=8))
-    path = tmp_path / "tiny.safetensors"
-    save_weights(model, path, "srresnet", config_to_dict(model.config))
-    return path
 
 
 def test_upscale_a_clip_beside_it_and_a_bad_one_does_not_stop_the_batch(tmp_path, model_file, capsys):
