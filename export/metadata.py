@@ -99,7 +99,7 @@ def write_sidecar(onnx_path, meta: dict[str, str]) -> None:
             decoded[key] = json.loads(value) if key in JSON_KEYS else value
         except json.JSONDecodeError:
             decoded[key] = value
-    for key in ("scale", "receptive_radius", "tile_overlap", "multiple_of", "tile_multiple", "opset"):
+    for key in ("scale", "receptive_radius", "tile_overlap", "multiple_of", "tile_multiple", "opset", "feature_bytes_per_pixel"):
         if key in decoded and isinstance(decoded[key], str) and decoded[key].lstrip("-").isdigit():
             decoded[key] = int(decoded[key])
     for key in ("input_range", "output_range"):
@@ -119,3 +119,29 @@ def add_doc_strings(model, meta: dict[str, str]) -> None:
                               f"sidecar) says how to tile, and how to treat grey and alpha input.")
     model.graph.input[0].doc_string = f"RGB image, NCHW float, values in [{low}] (8-bit value / 255 mapped linearly), any height and width"
     model.graph.output[0].doc_string = f"RGB image, NCHW float, approximately [{high}]: clamp before converting to 8 bits"
+
+
+MAX_FEATURE_BYTES_PER_PIXEL = 1 << 20  # 256k fp32 channels per input pixel: far beyond any SR network
+
+
+def budget_from_metadata(meta: dict[str, str], scale: int, source: str = "model"):
+    """The CPU :class:`common.tiling.auto_tile.TileBudget` of an exported model, from its
+    ``feature_bytes_per_pixel``. A file without it (exported before it was recorded) is assumed to be 64 fp32
+    features wide at the input size and, at peak, three 64-feature maps at the output size, so ``--tile auto``
+    stays within memory for any of our architectures.
+
+    Raises:
+        UserError: a value that is not a whole number in 4..2^20 (checked before any tile is sized by it).
+    """
+    from common.tiling.auto_tile import LIVE_MAPS_AT_PEAK, cpu_budget
+
+    text = meta.get("feature_bytes_per_pixel")
+    if text is None:
+        return cpu_budget(4 * 64, LIVE_MAPS_AT_PEAK * 4 * 64 * scale * scale)
+    try:
+        features = int(text)
+    except ValueError:
+        features = -1
+    if not 4 <= features <= MAX_FEATURE_BYTES_PER_PIXEL:
+        raise UserError(f"{source}: malformed gansuite metadata (feature_bytes_per_pixel {text!r} must be a whole number in 4..{MAX_FEATURE_BYTES_PER_PIXEL})")
+    return cpu_budget(features, LIVE_MAPS_AT_PEAK * features)

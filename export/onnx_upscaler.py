@@ -14,7 +14,9 @@ import numpy as np
 
 from common.core.errors import UserError
 from common.io.resize_array import upscale_image, with_outscale
+from common.tiling.auto_tile import plan_tiles
 from common.tiling.grid import tiled_apply_numpy
+from export.metadata import budget_from_metadata
 from export.runtime import OnnxSession
 
 
@@ -25,12 +27,13 @@ class OnnxUpscaler:
     Args:
         path: a gansuite super-resolution ``.onnx`` file.
         device / threads: onnxruntime provider choice and intra-op threads.
-        tile / tile_pad: tile size in input pixels (0: whole image) and context around each tile (default: the
+        tile / tile_pad: tile size in input pixels (0: whole image; ``auto``: the fastest grid within the memory at
+            hand, sized by the metadata's ``feature_bytes_per_pixel``) and context around each tile (default: the
             metadata's tile overlap).
         alpha_upsampler: ``bicubic`` (OpenCV) or ``model`` (alpha replicated to RGB through the network).
     """
 
-    def __init__(self, path: str | os.PathLike, device: str = "auto", threads: int = 0, tile: int = 256,
+    def __init__(self, path: str | os.PathLike, device: str = "auto", threads: int = 0, tile: int | str = "auto",
                  tile_pad: int | None = None, alpha_upsampler: str = "bicubic"):
         if alpha_upsampler not in ("bicubic", "model"):
             raise UserError(f"alpha upsampler {alpha_upsampler!r}: expected bicubic or model")
@@ -39,12 +42,17 @@ class OnnxUpscaler:
         self.scale = self.session.scale
         align = int(meta.get("tile_multiple", 1))
         radius = int(meta.get("tile_overlap", meta.get("receptive_radius", 40)))
-        self.tile = -(-tile // align) * align
+        self.tile = "auto" if tile == "auto" else -(-int(tile) // align) * align
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
-        self.alpha_upsampler = alpha_upsampler
+        self.alpha_upsampler, self.align = alpha_upsampler, align
+        self._budget = budget_from_metadata(meta, self.scale, str(path))
+
+    def tiles_for(self, height: int, width: int):
+        """The tile (side, or (height, width) under ``auto``) an image of this size is upscaled in."""
+        return self.tile if self.tile != "auto" else plan_tiles(height, width, self.tile_pad, self._budget, self.align)
 
     def _run(self, pixels: np.ndarray, progress=None) -> np.ndarray:
-        return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tile, self.tile_pad, progress)
+        return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tiles_for(*pixels.shape[:2]), self.tile_pad, progress)
 
     def upscale_video(self, source: str | os.PathLike, target: str | os.PathLike, options=None, progress=None,
                       outscale: float | None = None):

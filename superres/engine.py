@@ -20,7 +20,7 @@ BACKENDS = ("auto", "torch", "onnx")
 
 
 def load_upscaler(model: str | os.PathLike = "default", *, denoise: float | None = None, arch: str = "auto", backend: str = "auto",
-                  precision: str = "auto", device: str = "auto", tile: int = 256, tile_overlap: int | None = None,
+                  precision: str = "auto", device: str = "auto", tile: int | str = "auto", tile_overlap: int | None = None,
                   alpha_upsampler: str = "bicubic", threads: int = 0):
     """The upscaler the CLI would run for these options (an ``Upscaler`` or an ``OnnxUpscaler``; both have
     ``upscale_array``, ``__call__`` and ``scale``).
@@ -31,7 +31,8 @@ def load_upscaler(model: str | os.PathLike = "default", *, denoise: float | None
         arch: for a released ``.pth`` whose keys are ambiguous.
         backend / precision: ``auto`` as described above; ``fp32`` forces the torch path of an embedded model.
         device / threads: ``auto`` | ``cpu`` | ``cuda[:i]``; CPU threads (0: one per core).
-        tile / tile_overlap / alpha_upsampler: as ``superres upscale``.
+        tile / tile_overlap / alpha_upsampler: as ``superres upscale`` (``tile``: a size, 0 for the whole image, or
+            ``auto``).
 
     Raises:
         UserError: an option that does not apply to this model or backend, or a model that cannot be loaded.

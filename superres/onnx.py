@@ -7,6 +7,7 @@ from pathlib import Path
 from common.core.console import log
 from common.core.errors import UserError
 from common.io.images import list_images, read_rgb8
+from common.tiling.feature_size import feature_bytes_per_pixel
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx
 from export.quantize import export_int8
@@ -32,6 +33,7 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
     metadata = build_metadata(
         "superres", meta["kind"], meta["config"], model.config.scale, (0, 1), (0, 1),
         {"receptive_radius": model.receptive_radius, "tile_overlap": model.receptive_radius, "tile_multiple": model.multiple_of,
+         "feature_bytes_per_pixel": feature_bytes_per_pixel(model, getattr(model.config, "in_channels", 3), multiple=model.multiple_of),
          "source": str(model_spec), **({"denoise": meta["denoise"]} if "denoise" in meta else {})},
     )
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)

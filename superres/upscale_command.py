@@ -47,7 +47,8 @@ def add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outscale", type=POSITIVE_FLOAT, help="final scale relative to the input, resized after the network (default: the model's; -s)")
     p.add_argument("-s", dest="outscale", type=POSITIVE_FLOAT, **alias)
     add_offline_argument(p)
-    add_engine_arguments(p, tile=256, tile_help="tile size in input pixels (0: whole image)",
+    add_engine_arguments(p, tile="auto", tile_help="tile size in input pixels (0: whole image; auto: per image, the grid that runs "
+                         "fastest within the memory at hand)",
                          overlap_help="context pixels around each tile (default: the model's receptive radius: tiles equal the whole image)")
     p.add_argument("-g", "--gpu-id", dest="gpu_id", type=COUNT, help="run on cuda:N (Real-ESRGAN's flag; the same as --device cuda:N)")
     p.add_argument("--alpha-upsampler", choices=("bicubic", "model"), default="bicubic", help="how an alpha channel is upscaled")

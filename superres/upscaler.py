@@ -19,6 +19,8 @@ from common.core.errors import UserError
 from common.degrade.matlab_bicubic import imresize
 from common.io.resize_array import resize_to, upscale_image, with_outscale  # noqa: F401  (re-exported: superres.upscaler.resize_to)
 from common.nn.blocks import fold_batch_norm
+from common.tiling.auto_tile import plan_tiles
+from common.tiling.grid import Tile
 from common.tiling.torch_apply import tiled_apply
 from superres.architectures import SRModel
 from superres.pretrained import load_sr_model
@@ -46,7 +48,8 @@ class Upscaler:
             :class:`export.runtime.OnnxSession` of one (see :meth:`from_onnx`); both run through the same
             tiling code.
         device: ``auto``, ``cpu``, ``cuda[:i]``.
-        tile: tile size in input pixels (0: whole image).
+        tile: tile size in input pixels (0: whole image), or ``auto``: for each image, the grid that runs fastest
+            within the memory at hand (see :mod:`common.tiling.auto_tile`).
         tile_pad: context around each tile (default: the model's receptive radius, so tiles equal the whole
             image). Tile and pad are rounded up to the model's pixel-unshuffle cell (2 or 4 for RRDBNet x2/x1),
             so every tile sees the same cell grid as the whole image.
@@ -55,7 +58,7 @@ class Upscaler:
             outputs within 1/255). ``model`` itself is left untouched.
     """
 
-    def __init__(self, model: SRModel, device: str = "auto", tile: int = 256, tile_pad: int | None = None,
+    def __init__(self, model: SRModel, device: str = "auto", tile: int | str = "auto", tile_pad: int | None = None,
                  alpha_upsampler: AlphaUpsampler = "bicubic", fast: bool = True):
         from export.runtime import OnnxSession
 
@@ -74,8 +77,8 @@ class Upscaler:
             if getattr(model.config, "in_channels", 3) == 1 and not hasattr(model, "descriptor"):  # spandrel's adapter converts itself
                 self.model = _GreyAdapter(self.model)
                 log("a grey (1-channel) model: colour inputs go in as their BT.601 luma and come out grey")
-        self.fast = fast
-        self.tile = -(-tile // align) * align
+        self.fast, self.align, self._budget = fast, align, None
+        self.tile = "auto" if tile == "auto" else -(-int(tile) // align) * align
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
         if alpha_upsampler not in ("bicubic", "model"):
             raise UserError(f"alpha upsampler {alpha_upsampler!r}: expected bicubic or model")
@@ -106,8 +109,25 @@ class Upscaler:
     def _bicubic(self, tile: torch.Tensor) -> torch.Tensor:
         return imresize(tile, float(self.scale))
 
+    def tiles_for(self, height: int, width: int) -> Tile:
+        """The tile (side, or (height, width) under ``auto``) an image of this size is upscaled in."""
+        if self.tile != "auto":
+            return self.tile
+        if self._budget is None:
+            from common.tiling.feature_size import cpu_tile_budget, cuda_tile_budget
+            from export.metadata import budget_from_metadata
+
+            if self.onnx is not None:
+                self._budget = budget_from_metadata(self.onnx.metadata, self.scale, str(self.onnx.path))
+            elif self.device.type == "cuda":
+                self._budget = cuda_tile_budget(self.model, self.device, multiple=self.align)
+            else:
+                self._budget = cpu_tile_budget(self.model, multiple=self.align)
+        return plan_tiles(height, width, self.tile_pad, self._budget, self.align)
+
     def _run(self, pixels: np.ndarray, function: Callable, progress: Callable | None) -> np.ndarray:
-        return tiled_apply(pixels, function, self.scale, self.tile, self.tile_pad, self.device, progress)
+        tile = self.tiles_for(*pixels.shape[:2])
+        return tiled_apply(pixels, function, self.scale, tile, self.tile_pad, self.device, progress)
 
     def upscale_array(self, pixels: np.ndarray, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """(H, W, C) uint8/uint16 -> (H*s, W*s, C) of the same dtype; grey stays grey, alpha is kept."""
@@ -124,7 +144,7 @@ class Upscaler:
                 alpha_up = self._run(np.repeat(alpha, 3, axis=2), self._network, None)
                 alpha_up = alpha_up.astype(np.float32).mean(axis=2, keepdims=True).round().astype(pixels.dtype)
             else:
-                alpha_up = tiled_apply(alpha, self._bicubic, self.scale, self.tile, 8, "cpu")
+                alpha_up = tiled_apply(alpha, self._bicubic, self.scale, self.tiles_for(*alpha.shape[:2]), 8, "cpu")
             result = np.concatenate([result, alpha_up], axis=2)
         return result
 

@@ -236,10 +236,27 @@ def add_output_arguments(parser: argparse.ArgumentParser, suffix_help: str) -> N
     parser.add_argument("--strip-metadata", action="store_true", help="write results without the input's ICC profile and EXIF")
 
 
-def add_engine_arguments(parser: argparse.ArgumentParser, tile: int, tile_help: str, overlap_help: str) -> None:
-    """Tiling, device and thread options shared by ``upscale`` and ``run``."""
-    parser.add_argument("--tile", type=bounded(int, 0, MAX_TILE), default=tile, help=tile_help + " (-t)")
-    parser.add_argument("-t", dest="tile", type=bounded(int, 0, MAX_TILE), help=argparse.SUPPRESS, default=argparse.SUPPRESS)
+def tile_size(allow_auto: bool):
+    """An argparse ``type`` for ``--tile``: a size in 0..MAX_TILE, or ``auto`` where the command sizes tiles itself."""
+    size = bounded(int, 0, MAX_TILE)
+
+    def parse(text: str):
+        if allow_auto and text == "auto":
+            return "auto"
+        try:
+            return size(text)
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"{exc}; expected {'auto or ' if allow_auto else ''}a size in pixels") from None
+
+    parse.__name__ = "tile size"
+    return parse
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser, tile: int | str, tile_help: str, overlap_help: str) -> None:
+    """Tiling, device and thread options shared by ``upscale`` and ``run`` (``tile="auto"``: the command accepts it)."""
+    tile_type = tile_size(allow_auto=tile == "auto")
+    parser.add_argument("--tile", type=tile_type, default=tile, help=tile_help + " (-t)")
+    parser.add_argument("-t", dest="tile", type=tile_type, help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     parser.add_argument("--tile-overlap", "--tile-pad", dest="tile_overlap", type=COUNT, help=overlap_help + " (--tile_pad)")
     parser.add_argument("--tile_pad", dest="tile_overlap", type=COUNT, help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda[:i]")

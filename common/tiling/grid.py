@@ -27,14 +27,16 @@ def dtype_max(dtype: np.dtype) -> float:
     return 65535.0 if dtype == np.uint16 else 255.0
 
 
-def tile_boxes(height: int, width: int, tile: int) -> Iterator[tuple[int, int, int, int]]:
-    """(top, left, bottom, right) boxes covering the image; ``tile <= 0`` means one box."""
-    if tile <= 0:
-        yield 0, 0, height, width
-        return
-    for top in range(0, height, tile):
-        for left in range(0, width, tile):
-            yield top, left, min(top + tile, height), min(left + tile, width)
+Tile = int | tuple[int, int]  # a square side, or (height, width) as :func:`common.tiling.auto_tile.plan_tiles` gives; <= 0: whole
+
+
+def tile_boxes(height: int, width: int, tile: Tile) -> Iterator[tuple[int, int, int, int]]:
+    """(top, left, bottom, right) boxes covering the image; a side ``<= 0`` spans the image."""
+    tile_h, tile_w = (tile, tile) if isinstance(tile, int) else tile
+    tile_h, tile_w = (tile_h if tile_h > 0 else height), (tile_w if tile_w > 0 else width)
+    for top in range(0, height, tile_h):
+        for left in range(0, width, tile_w):
+            yield top, left, min(top + tile_h, height), min(left + tile_w, width)
 
 
 def padded_box(box: tuple[int, int, int, int], pad: int, height: int, width: int) -> tuple[int, int, int, int]:
@@ -43,7 +45,7 @@ def padded_box(box: tuple[int, int, int, int], pad: int, height: int, width: int
     return max(top - pad, 0), max(left - pad, 0), min(bottom + pad, height), min(right + pad, width)
 
 
-def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, tile: int = 0, pad: int = 0,
+def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, tile: Tile = 0, pad: int = 0,
                       progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """:func:`common.tiling.torch_apply.tiled_apply` for a numpy function.
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from common.core.errors import UserError
-from common.tiling.grid import NON_FINITE_OUTPUT, blended_tiled_apply_numpy, dtype_max, padded_box, tile_boxes
+from common.tiling.grid import NON_FINITE_OUTPUT, Tile, blended_tiled_apply_numpy, dtype_max, padded_box, tile_boxes
 
 TileFunction = Callable[[torch.Tensor], torch.Tensor]
 
@@ -22,7 +22,7 @@ def tiled_apply(
     pixels: np.ndarray,
     function: TileFunction,
     scale: int,
-    tile: int = 0,
+    tile: Tile = 0,
     pad: int = 0,
     device: torch.device | str = "cpu",
     progress: Callable[[int, int], None] | None = None,
@@ -33,7 +33,7 @@ def tiled_apply(
         pixels: (H, W, C) uint8 or uint16 image on the CPU.
         function: maps a (1, C, h, w) float tile in [0, 1] on ``device`` to (1, C, h*scale, w*scale).
         scale: the function's resize factor.
-        tile: tile size in input pixels (0: the whole image at once).
+        tile: tile size in input pixels, or (height, width) (0: the whole image at once).
         pad: context pixels added around each tile and cropped from its output.
         device: where tiles are computed.
         progress: called with (tiles done, tiles total).

@@ -168,6 +168,7 @@ def test_every_precision_is_a_valid_onnx_graph_with_a_sidecar(sr_model_file, tmp
         assert sidecar["precision"] == precision == meta["precision"]
         assert sidecar["scale"] == 2 and sidecar["input_range"] == [0, 1] and sidecar["clamp_output"] is True
         assert sidecar["tile_overlap"] == sidecar["receptive_radius"] > 0 and sidecar["input_name"] == model.graph.input[0].name
+        assert sidecar["feature_bytes_per_pixel"] > 0  # what --tile auto sizes tiles by
         assert "grey" in sidecar["grey_input"] and "alpha" in sidecar and isinstance(sidecar["config"], dict)
 
 
@@ -224,3 +225,14 @@ def test_torch_free_translate_onnx_path(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert read_image(tmp_path / "o.png").shape == (20, 24, 3)
+
+
+def test_onnx_auto_tiles_equal_the_whole_image(onnx_file):
+    from common.tiling.auto_tile import TileBudget
+    from export.onnx_upscaler import OnnxUpscaler
+
+    pixels = np.random.default_rng(1).integers(0, 256, (61, 47, 3), dtype=np.uint8)
+    auto = OnnxUpscaler(onnx_file, device="cpu", tile="auto")
+    auto._budget = TileBudget(3 * 64 * 900, None, 3 * 64, 64)  # room for 900-pixel tiles: a grid
+    assert auto.tiles_for(61, 47) != (0, 0)
+    np.testing.assert_array_equal(auto.upscale_array(pixels), OnnxUpscaler(onnx_file, device="cpu", tile=0).upscale_array(pixels))
