@@ -14,7 +14,7 @@ import numpy as np
 
 from common.core.errors import UserError
 from common.io.resize_array import upscale_image, with_outscale
-from common.tiling.auto_tile import plan_tiles
+from common.tiling.auto_tile import plan_tiles, tile_setting
 from common.tiling.grid import tiled_apply_numpy
 from export.metadata import budget_from_metadata
 from export.runtime import OnnxSession
@@ -42,7 +42,7 @@ class OnnxUpscaler:
         self.scale = self.session.scale
         align = int(meta.get("tile_multiple", 1))
         radius = int(meta.get("tile_overlap", meta.get("receptive_radius", 40)))
-        self.tile = "auto" if tile == "auto" else -(-int(tile) // align) * align
+        self.tile = tile_setting(tile, align)
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
         self.alpha_upsampler, self.align = alpha_upsampler, align
         self._budget = budget_from_metadata(meta, self.scale, str(path))

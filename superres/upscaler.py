@@ -19,7 +19,7 @@ from common.core.errors import UserError
 from common.degrade.matlab_bicubic import imresize
 from common.io.resize_array import resize_to, upscale_image, with_outscale  # noqa: F401  (re-exported: superres.upscaler.resize_to)
 from common.nn.blocks import fold_batch_norm
-from common.tiling.auto_tile import plan_tiles
+from common.tiling.auto_tile import plan_tiles, tile_setting
 from common.tiling.grid import Tile
 from common.tiling.torch_apply import tiled_apply
 from superres.architectures import SRModel
@@ -78,7 +78,7 @@ class Upscaler:
                 self.model = _GreyAdapter(self.model)
                 log("a grey (1-channel) model: colour inputs go in as their BT.601 luma and come out grey")
         self.fast, self.align, self._budget = fast, align, None
-        self.tile = "auto" if tile == "auto" else -(-int(tile) // align) * align
+        self.tile = tile_setting(tile, align)
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
         if alpha_upsampler not in ("bicubic", "model"):
             raise UserError(f"alpha upsampler {alpha_upsampler!r}: expected bicubic or model")

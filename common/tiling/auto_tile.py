@@ -42,6 +42,11 @@ class TileBudget:
     feature_bytes_per_pixel: int
 
 
+def tile_setting(tile: int | str, multiple: int) -> int | str:
+    """A ``--tile`` value as the engines keep it: ``auto``, or the size rounded up to the network's ``multiple``."""
+    return "auto" if tile == "auto" else -(-int(tile) // multiple) * multiple
+
+
 def last_level_cache_bytes() -> int:
     """The largest CPU cache sysfs reports (Linux), else 32 MiB."""
     sizes = []
@@ -74,7 +79,9 @@ def cpu_budget(feature_bytes_per_pixel: int, peak_bytes_per_pixel: int, memory_f
 
 
 def _even_split(length: int, parts: int, multiple: int) -> int:
-    return -(-(-(-length // parts)) // multiple) * multiple
+    """The side of ``parts`` equal tiles covering ``length``, rounded up to ``multiple``."""
+    per_part = -(-length // parts)
+    return -(-per_part // multiple) * multiple
 
 
 def _padded_lengths(length: int, tile: int, pad: int) -> list[int]:
