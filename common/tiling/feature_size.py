@@ -3,7 +3,8 @@
 One probe run on a small input with forward hooks on every leaf module; the widest output (per input pixel) is
 the feature size; the peak is taken as three of those alive at once (a layer's input and output and one skip
 connection), which bounds the plain, residual and dense-block networks we run (RRDBNet's dense concatenations are
-leaf outputs too). Exported ONNX files carry both figures in their metadata.
+leaf outputs too). Exported ONNX files carry the feature size in their metadata (`feature_bytes_per_pixel`); the
+peak is derived from it the same way.
 """
 from __future__ import annotations
 
