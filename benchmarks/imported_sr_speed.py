@@ -37,6 +37,7 @@ def bench(name: str, model: torch.nn.Module, size: int, repeats: int, calibratio
     from common.core.config import config_to_dict
     from common.weights.model_files import save_weights
     from superres.architectures import model_kind
+    from export.int8_choice import Int8Policy
     from superres.onnx import export_sr_model
     from superres.upscaler import Upscaler
 
@@ -61,7 +62,7 @@ def bench(name: str, model: torch.nn.Module, size: int, repeats: int, calibratio
         fp32 = Upscaler.from_onnx(Path(tmp) / "fp32.onnx", device="cpu")
         add("onnxruntime fp32 Upscaler (tile 256)", best_time(lambda: fp32.upscale_array(pixels), repeats))
         if calibration is not None:
-            export_sr_model(str(weights), Path(tmp) / "int8.onnx", int8_calibration=str(calibration))
+            export_sr_model(str(weights), Path(tmp) / "int8.onnx", int8_calibration=str(calibration), int8_policy=Int8Policy(keep=True))  # the int8 graph itself, measured
             int8 = Upscaler.from_onnx(Path(tmp) / "int8.onnx", device="cpu")
             add("onnxruntime int8 Upscaler (tile 256)", best_time(lambda: int8.upscale_array(pixels), repeats))
     return rows

@@ -120,6 +120,7 @@ def model_paths(name: str, model: torch.nn.Module, spec: str, tmp: Path, tile: i
     from common.weights.model_files import save_weights
     from superres.architectures import model_kind
     from superres.engine import load_upscaler
+    from export.int8_choice import Int8Policy
     from superres.onnx import export_sr_model
     from superres.upscaler import Upscaler
     from export.onnx_upscaler import OnnxUpscaler
@@ -129,7 +130,7 @@ def model_paths(name: str, model: torch.nn.Module, spec: str, tmp: Path, tile: i
     save_weights(model, weights, model_kind(model.config), config_to_dict(model.config))
     fp32, int8 = tmp / f"{name}_fp32.onnx", tmp / f"{name}_int8.onnx"
     export_sr_model(str(weights), fp32)
-    export_sr_model(str(weights), int8, int8_calibration=str(calibration_folder(tmp)))
+    export_sr_model(str(weights), int8, int8_calibration=str(calibration_folder(tmp)), int8_policy=Int8Policy(keep=True))  # the int8 graph itself, measured
     paths = {
         f"peer tiled ({tile}, pad 10)": lambda p: peer_enhance(model, p, scale, tile),
         "peer whole": lambda p: peer_enhance(model, p, scale, 0),

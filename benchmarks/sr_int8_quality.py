@@ -24,6 +24,7 @@ def main() -> None:
 
     from superres.data import load_eval_set
     from superres.evaluate import evaluate, mean_scores, torch_model_upscaler
+    from export.int8_choice import Int8Policy
     from superres.onnx import export_sr_model
     from superres.pretrained import load_sr_model
     from superres.upscaler import Upscaler
@@ -31,7 +32,7 @@ def main() -> None:
     model, _ = load_sr_model(args.model)
     with tempfile.TemporaryDirectory() as tmp:
         export_sr_model(args.model, Path(tmp) / "fp32.onnx")
-        export_sr_model(args.model, Path(tmp) / "int8.onnx", int8_calibration=args.calib)
+        export_sr_model(args.model, Path(tmp) / "int8.onnx", int8_calibration=args.calib, int8_policy=Int8Policy(keep=True))  # the int8 graph itself, measured
         engines = {
             "PyTorch fp32": torch_model_upscaler(model, torch.device("cpu")),
             "onnxruntime fp32": Upscaler.from_onnx(Path(tmp) / "fp32.onnx", device="cpu", tile=0),

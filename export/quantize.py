@@ -12,6 +12,7 @@ import onnx
 
 from common.core.errors import UserError
 from common.io.images import list_images, read_rgb8
+from export.int8_choice import Int8Policy, int8_fallback_reason, time_graphs
 
 
 class _ImageCalibrationReader:
@@ -56,6 +57,8 @@ class Int8Report:
     max_level_diff: int
     psnr: float
     fp32_worst: float
+    precision: str = "int8"  # "fp32" when the int8 graph missed the policy's bars
+    fallback: str = ""  # why, as written to the metadata's ``int8_fallback``
 
     @property
     def worst(self) -> float:  # the fp32 graph's max |diff|, as VerificationReport.worst
@@ -81,10 +84,13 @@ def int8_agreement(path: Path, module, image: np.ndarray, input_range: tuple[flo
 
 def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir: str | os.PathLike, opset: int = 18,
                 input_range: tuple[float, float] = (0.0, 1.0), multiple_of: int = 1, real_image: np.ndarray | None = None,
-                overwrite: bool = False) -> Int8Report:
+                overwrite: bool = False, policy: Int8Policy = Int8Policy()) -> Int8Report:
     """Export ``module`` to a verified fp32 graph, quantise it to int8 on crops of ``calibration_dir``, check the
     int8 graph (spec-valid, unused opsets dropped, PSNR against PyTorch fp32 on the real image at least
     :data:`INT8_MIN_PSNR`) and write ``output`` atomically.
+
+    When the int8 graph misses ``policy`` (too many levels off fp32, or not faster than fp32 on this CPU), the
+    verified fp32 graph is written instead, its metadata saying why (``int8_fallback``); the report says so too.
 
     Raises:
         UserError: calibration folder empty or too small; ExportVerificationError: a graph disagrees.
@@ -112,12 +118,30 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         onnx.save_model(quantized, str(int8_path))
         image = real_image if real_image is not None else synthetic_test_image()
         max_level, psnr = int8_agreement(int8_path, module, image, input_range, multiple_of)
-        if psnr < INT8_MIN_PSNR:
+        fallback = int8_fallback_reason(max_level, None, None, policy)
+        if not fallback and not policy.keep:
+            int8_seconds, fp32_seconds = time_graphs([int8_path, fp32_path], input_range, multiple_of)
+            fallback = int8_fallback_reason(max_level, int8_seconds, fp32_seconds, policy)
+        if psnr < INT8_MIN_PSNR and not fallback:
             raise ExportVerificationError(f"{output}: int8 is {psnr:.1f} dB from PyTorch fp32 (max {max_level} levels), below {INT8_MIN_PSNR} dB; no file written")
+        if fallback:
+            quantized = onnx.load(str(fp32_path))
+            meta = finish_graph(quantized, {**metadata, "int8_fallback": fallback}, "fp32", multiple_of, output)
         candidate = Path(tmp) / output.name
         save_onnx_atomic(quantized, candidate)
         publish_with_sidecar(candidate, output, meta, overwrite)
-    return Int8Report(max_level, psnr, report.worst)
+    return Int8Report(max_level, psnr, report.worst, "fp32" if fallback else "int8", fallback)
+
+
+def log_int8_report(output: Path, calibration_dir: str | os.PathLike, report: Int8Report) -> None:
+    """One line saying what an ``--int8`` export wrote, and how close int8 came to fp32."""
+    from common.core.console import log
+
+    measured = f"int8 against PyTorch fp32: {report.psnr:.1f} dB, max {report.max_level_diff} levels"
+    if report.fallback:
+        log(f"{output}: fp32 written instead of int8 ({report.fallback}; --int8-keep keeps int8); {measured}")
+    else:
+        log(f"{output}: int8 (calibrated on {calibration_dir}); fp32 graph verified, max |diff| {report.fp32_worst:.2e}; {measured}")
 
 
 def quantize_int8(fp32_path: Path, out_path: Path, crops: list[np.ndarray], keep_fp32_ends: bool = True) -> None:

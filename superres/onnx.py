@@ -10,17 +10,19 @@ from common.io.images import list_images, read_rgb8
 from common.tiling.feature_size import feature_bytes_per_pixel
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx
-from export.quantize import export_int8
+from export.int8_choice import Int8Policy
+from export.quantize import export_int8, log_int8_report
 from superres.pretrained import load_sr_model
 
 
 def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18, fp16: bool = False,
                     int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None,
-                    arch: str = "auto", denoise: float | None = None) -> VerificationReport:
+                    arch: str = "auto", denoise: float | None = None, int8_policy: Int8Policy = Int8Policy()) -> VerificationReport:
     """Export an SR generator (``default`` at a ``denoise`` strength, ``clean``, a run directory, .safetensors or a
     released .pth) to a verified ONNX file.
 
-    With ``int8_calibration`` (an image folder) the verified fp32 export is statically quantised to int8.
+    With ``int8_calibration`` (an image folder) the verified fp32 export is statically quantised to int8; where int8
+    misses ``int8_policy`` (levels off fp32, speed) the fp32 graph is written instead, its metadata saying why.
     """
     output = Path(output)
     if output.suffix != ".onnx":
@@ -41,9 +43,8 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=overwrite)
         _log_report(output, report)
         return report
-    report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image, overwrite=overwrite)
-    log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.fp32_worst:.2e}; "
-        f"int8 against PyTorch fp32: {report.psnr:.1f} dB, max {report.max_level_diff} levels")
+    report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image, overwrite=overwrite, policy=int8_policy)
+    log_int8_report(output, int8_calibration, report)
     return report
 
 

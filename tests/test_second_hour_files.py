@@ -36,7 +36,7 @@ def test_sixteen_bit_keeps_its_depth_on_every_embedded_path(tmp_path, path_optio
 
 def test_sixteen_bit_keeps_its_depth_through_an_exported_int8_graph(tmp_path, model):  # noqa: F811
     calibration = make_image_folder(tmp_path / "calib", count=2, size=(64, 64))
-    assert superres_cli.main(["export", model, "-o", str(tmp_path / "m.onnx"), "--int8", str(calibration)]) == 0
+    assert superres_cli.main(["export", model, "-o", str(tmp_path / "m.onnx"), "--int8", str(calibration), "--int8-keep"]) == 0
     source = tmp_path / "g.png"
     write_image(source, gradient16())
     assert superres_cli.main(["upscale", str(source), "--model", str(tmp_path / "m.onnx"), "-o", str(tmp_path / "o.png")]) == 0

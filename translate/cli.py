@@ -74,9 +74,11 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from export.int8_choice import int8_policy_from_args
     from translate.onnx import export_translate_model
 
-    export_translate_model(args.run, args.direction, args.output, args.opset, args.fp16, args.overwrite, args.verify_image, args.int8)
+    export_translate_model(args.run, args.direction, args.output, args.opset, args.fp16, args.overwrite, args.verify_image, args.int8,
+                           int8_policy_from_args(args))
     return 0
 
 

@@ -9,14 +9,15 @@ from common.core.errors import UserError
 from common.io.images import read_rgb8
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx
-from export.quantize import export_int8
+from export.int8_choice import Int8Policy
+from export.quantize import export_int8, log_int8_report
 from translate.models import MODEL_KIND
 from translate.translator import load_generator
 
 
 def export_translate_model(run: str | os.PathLike, direction: str | None, output: str | os.PathLike, opset: int = 18,
                            fp16: bool = False, overwrite: bool = False, verify_image: str | None = None,
-                           int8_calibration: str | None = None) -> VerificationReport:
+                           int8_calibration: str | None = None, int8_policy: Int8Policy = Int8Policy()) -> VerificationReport:
     """Export one direction of a run (or a generator .safetensors / junyanz .pth file). Input/output are in
     [-1, 1]; H and W must be multiples of 4 (the metadata says so; ``translate run`` pads automatically).
     With ``int8_calibration`` (an image folder) the verified fp32 graph is statically quantised to int8."""
@@ -34,9 +35,8 @@ def export_translate_model(run: str | os.PathLike, direction: str | None, output
     real = read_rgb8(verify_image)[:128, :128] if verify_image else None
     if int8_calibration:
         report = export_int8(model, output, metadata, int8_calibration, opset, input_range=(-1, 1), multiple_of=4, real_image=real,
-                             overwrite=overwrite)
-        log(f"{output}: int8 (calibrated on {int8_calibration}); fp32 graph verified, max |diff| {report.fp32_worst:.2e}; "
-            f"int8 against PyTorch fp32: {report.psnr:.1f} dB, max {report.max_level_diff} levels")
+                             overwrite=overwrite, policy=int8_policy)
+        log_int8_report(output, int8_calibration, report)
         return report
     report = export_onnx(model, output, metadata, input_range=(-1, 1), multiple_of=4, opset=opset, fp16=fp16, real_image=real, overwrite=overwrite)
     log(f"{output}: verified against PyTorch, max |diff| {report.worst:.2e} <= {report.tolerance:g}")

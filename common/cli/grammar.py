@@ -270,6 +270,10 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     precision = parser.add_mutually_exclusive_group()
     precision.add_argument("--fp16", action="store_true", help="float16 weights and activations, fp32 input/output (GPU deployment)")
     precision.add_argument("--int8", metavar="CALIB_DIR", help="static int8 quantisation calibrated on this image folder (CPU deployment)")
+    parser.add_argument("--int8-max-levels", type=bounded(int, 0, 255), metavar="N",
+                        help="with --int8: the most 8-bit levels int8 may differ from fp32 on the verification image, else the fp32 "
+                             "graph is written (default 4)")
+    parser.add_argument("--int8-keep", action="store_true", help="with --int8: keep int8 even where it measures slower or less exact than fp32")
     parser.add_argument("--verify-image", help="real image for the export check (default: the first calibration image or a synthetic one)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
 

@@ -14,11 +14,14 @@ from common.core.errors import UserError
 from common.io.images import read_image, write_image
 from common.weights.model_files import save_weights
 from export import onnx_export
+from export.int8_choice import Int8Policy
 from export.runtime import OnnxSession
 from superres.cli import main
 from superres.models import SRResNet, lr_shuffle_config, msrresnet_config
 from superres.onnx import export_sr_model
 from tests.helpers import make_image_folder
+
+KEEP_INT8 = Int8Policy(keep=True)  # these tests check the int8 graph itself, whatever it measures on a random network
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +65,7 @@ def test_failed_verification_leaves_no_file(sr_model_file, tmp_path, monkeypatch
 def test_fp16_and_int8_exports_run(sr_model_file, tmp_path):
     export_sr_model(str(sr_model_file), tmp_path / "h.onnx", fp16=True)
     calib = make_image_folder(tmp_path / "calib", count=3, size=(72, 72))
-    export_sr_model(str(sr_model_file), tmp_path / "q.onnx", int8_calibration=str(calib))
+    export_sr_model(str(sr_model_file), tmp_path / "q.onnx", int8_calibration=str(calib), int8_policy=KEEP_INT8)
     for name, precision in (("h.onnx", "fp16"), ("q.onnx", "int8")):
         session = OnnxSession(tmp_path / name, device="cpu", task="superres")
         assert session.metadata["precision"] == precision
@@ -154,7 +157,7 @@ def test_every_precision_is_a_valid_onnx_graph_with_a_sidecar(sr_model_file, tmp
     files = {"fp32": tmp_path / "m.onnx", "fp16": tmp_path / "m16.onnx", "int8": tmp_path / "m8.onnx"}
     export_sr_model(str(sr_model_file), files["fp32"])
     export_sr_model(str(sr_model_file), files["fp16"], fp16=True)
-    report = export_sr_model(str(sr_model_file), files["int8"], int8_calibration=str(calibration))
+    report = export_sr_model(str(sr_model_file), files["int8"], int8_calibration=str(calibration), int8_policy=KEEP_INT8)
     assert report.psnr >= 30 and report.max_level_diff >= 0
     for precision, path in files.items():
         model = onnx.load(str(path))

@@ -185,7 +185,7 @@ def test_int8_export_of_an_imported_model(tmp_path):
 
     calibration = make_image_folder(tmp_path / "calib", count=2, size=(72, 80))
     source = fixtures() / "realesrgan_srvgg_x4_nf16_nc4_prelu.pth"
-    assert main(["export", str(source), "-o", str(tmp_path / "m8.onnx"), "--int8", str(calibration)]) == 0
+    assert main(["export", str(source), "-o", str(tmp_path / "m8.onnx"), "--int8", str(calibration), "--int8-keep"]) == 0
     pixels = read_image(fixtures() / "input_37x53.png")
     result = Upscaler.from_onnx(tmp_path / "m8.onnx", device="cpu", tile=0)(pixels)
     reference = read_image(fixtures() / "realesrgan_srvgg_x4_nf16_nc4_prelu.out.png")

@@ -134,7 +134,7 @@ def test_translate_export_has_int8_too(tmp_path, translate_run):
 
     calibration = make_image_folder(tmp_path / "calib", count=2, size=(72, 72))
     out = tmp_path / "s2w_int8.onnx"
-    assert translate_cli.main(["export", str(translate_run), "--direction", "summer2winter", "-o", str(out), "--int8", str(calibration)]) == 0
+    assert translate_cli.main(["export", str(translate_run), "--direction", "summer2winter", "-o", str(out), "--int8", str(calibration), "--int8-keep"]) == 0
     import onnx
 
     meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
