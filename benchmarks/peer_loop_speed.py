@@ -11,7 +11,8 @@ output cropped into a preallocated tensor, the pre-pad cut, clamped, x255, round
 Our paths: the fp32 torch ``Upscaler``, onnxruntime fp32 and int8 (files made here by ``superres export``, int8
 calibrated on ``../shared/data/sr/train/BSDS400`` when present, else on a folder of synthetic photos), each with
 the tiles given and with ``tile="auto"``; and ``cli default``: what ``superres upscale`` runs with no option
-(``load_upscaler``: the shipped int8 file for the embedded models, torch for an imported ``.pth``).
+(``load_upscaler``: the shipped int8 file for the embedded models; for an imported ``.pth``, whichever of torch and
+its ONNX graph the first run measured faster here, ``superres.prepared_graph``, prepared in a fresh cache folder).
 
 The photo is the first BSDS400 image (481x321) when ../shared/data is present, else a smooth synthetic image of
 that size. RRDBNet runs at the size of RealESRGAN_x4plus_anime_6B (6 blocks; ``--rrdb-blocks 23`` for x4plus, 8x the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -140,6 +142,7 @@ def model_paths(name: str, model: torch.nn.Module, spec: str, tmp: Path, tile: i
         paths[f"torch tile {label}"] = Upscaler(model, device="cpu", tile=tiles).upscale_array
         paths[f"onnx fp32 tile {label}"] = OnnxUpscaler(fp32, device="cpu", tile=tiles).upscale_array
         paths[f"onnx int8 tile {label}"] = OnnxUpscaler(int8, device="cpu", tile=tiles).upscale_array
+    os.environ["GANSUITE_CACHE_DIR"] = str(tmp / "cache")  # a fresh decision, and never the user's cache
     paths["cli default"] = load_upscaler(spec or str(weights)).upscale_array
     return paths
 

@@ -3,7 +3,8 @@
 ``load_upscaler("default")`` is what the CLI runs: on a CPU, an embedded model at its shipped settings runs its
 int8 ONNX export (onnxruntime, no torch import; about 2x faster, within 0.03 dB); on a GPU, or with
 ``precision="fp32"``, the fp32 torch :class:`superres.upscaler.Upscaler`. An ``.onnx`` file runs with onnxruntime,
-every other model with torch. Options that cannot apply to the chosen model are refused, never dropped.
+every other model with torch, except on a CPU where its ONNX graph measured faster (prepared once and cached:
+:mod:`superres.prepared_graph`). Options that cannot apply to the chosen model are refused, never dropped.
 """
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def load_upscaler(model: str | os.PathLike = "default", *, denoise: float | None
     check_options(model, denoise, arch, backend, precision)
     if int8_path(model) and denoise in (None, DEFAULT_DENOISE) and embedded_runs_int8(precision, backend, device):
         model, denoise = str(int8_path(model)), None
+    if runs_prepared_graph(model, backend, precision, device):
+        from superres.prepared_graph import prepared_cpu_graph
+
+        model = str(prepared_cpu_graph(model, arch, threads) or model)
     if model.endswith(".onnx"):  # onnxruntime only: torch is never imported on this path
         from export.onnx_upscaler import OnnxUpscaler
 
@@ -85,12 +90,23 @@ def check_options(model: str, denoise: float | None, arch: str, backend: str, pr
         log(f"[yellow]warning:[/] --precision fp32 has no effect on --model {model}: it always runs in fp32")
 
 
+def expects_gpu(device: str) -> bool:
+    return device.startswith("cuda") or (device == "auto" and Path("/proc/driver/nvidia/version").exists())
+
+
+def runs_prepared_graph(model: str, backend: str, precision: str, device: str) -> bool:
+    """A model file (not embedded, not ONNX) on a CPU with every engine option at ``auto``: the faster of torch and
+    its cached ONNX graph runs it (``superres.prepared_graph``)."""
+    return (backend == "auto" and precision == "auto" and not model.endswith(".onnx") and model not in EMBEDDED_MODELS
+            and not expects_gpu(device))
+
+
 def embedded_runs_int8(precision: str, backend: str, device: str) -> bool:
     """The shipped int8 ONNX of an embedded model serves a CPU; a GPU (asked for, or present with --device auto)
     keeps the fp32 torch path. Decided without importing torch, so the CPU path starts fast."""
     if precision == "fp32" or backend == "torch":
         return False
-    gpu = device.startswith("cuda") or (device == "auto" and Path("/proc/driver/nvidia/version").exists())
+    gpu = expects_gpu(device)
     if (precision == "int8" or backend == "onnx") and gpu:
         raise UserError(f"--{'precision int8' if precision == 'int8' else 'backend onnx'} runs the shipped int8 file on the CPU "
                         "(onnxruntime); use --device cpu or --precision fp32")

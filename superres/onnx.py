@@ -17,12 +17,14 @@ from superres.pretrained import load_sr_model
 
 def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18, fp16: bool = False,
                     int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None,
-                    arch: str = "auto", denoise: float | None = None, int8_policy: Int8Policy = Int8Policy()) -> VerificationReport:
+                    arch: str = "auto", denoise: float | None = None, int8_policy: Int8Policy = Int8Policy(),
+                    announce: bool = True) -> VerificationReport:
     """Export an SR generator (``default`` at a ``denoise`` strength, ``clean``, a run directory, .safetensors or a
     released .pth) to a verified ONNX file.
 
     With ``int8_calibration`` (an image folder) the verified fp32 export is statically quantised to int8; where int8
     misses ``int8_policy`` (levels off fp32, speed) the fp32 graph is written instead, its metadata saying why.
+    ``announce=False`` leaves out the fp32 verification line (for callers that say what they did themselves).
     """
     output = Path(output)
     if output.suffix != ".onnx":
@@ -41,7 +43,8 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)
     if not int8_calibration:
         report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=overwrite)
-        _log_report(output, report)
+        if announce:
+            _log_report(output, report)
         return report
     report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image, overwrite=overwrite, policy=int8_policy)
     log_int8_report(output, int8_calibration, report)

@@ -39,7 +39,8 @@ def add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP + " (Real-ESRGAN's -dn, --denoise_strength)")
     p.add_argument("-dn", "--denoise_strength", dest="denoise", type=DENOISE, **alias)
     p.add_argument("--arch", choices=IMPORT_ARCHITECTURES, default="auto", help=ARCH_HELP)
-    p.add_argument("--backend", choices=BACKENDS, default="auto", help="engine (auto: onnx for .onnx files)")
+    p.add_argument("--backend", choices=BACKENDS, default="auto", help="engine (auto: onnx for .onnx files; for another model file on a CPU, whichever of torch and its ONNX "
+                                                                       "graph measured faster here, prepared once and cached; torch: always torch)")
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="for the embedded models: auto runs their shipped int8 ONNX on a CPU (2x faster, within 0.03 dB) and fp32 torch on a GPU"
                         " (a --denoise other than 0.25 runs fp32)")

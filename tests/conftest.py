@@ -1,12 +1,20 @@
 """Shared fixtures: device list (CPU always, CUDA when present) and the optional shared/ data folder."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 import torch
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# What the library caches (downloads, prepared CPU graphs) goes to one folder per test session, never the user's.
+os.environ["GANSUITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="gansuite-test-cache-")
+atexit.register(shutil.rmtree, os.environ["GANSUITE_CACHE_DIR"], True)
 
 
 def _devices() -> list[str]:
