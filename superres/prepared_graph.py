@@ -5,8 +5,8 @@ RRDBNet 1.17x faster than torch's oneDNN ones, while SRVGGNetCompact's per-chann
 chain (a reorder around each of its 33 layers) and runs 0.7x. Which engine wins depends on the architecture and the
 CPU, so ``superres upscale --model X.pth`` on a CPU exports X once to a verified fp32 ONNX graph, times both engines
 on one probe image, and keeps the faster; the decision (and the graph, if it won) is cached by the weights file's
-SHA-256 under ``$GANSUITE_CACHE_DIR/cpu_graphs`` (default ``~/.cache/gansuite/cpu_graphs``). ``--backend torch``
-skips all of it. fp32 only: int8 needs a calibration set, and ``superres export --int8`` decides that with one.
+SHA-256 under ``$GANSUITE_CACHE_DIR/cpu_graphs`` (default ``~/.cache/gansuite/cpu_graphs``). A network with
+PReLU stays on torch without an export (the measured loss above). ``--backend torch`` skips all of it. fp32 only: int8 needs a calibration set, and ``superres export --int8`` decides that with one.
 """
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from common.core.files import write_bytes_atomic
 MIN_FILE_BYTES = 2_000_000  # about 1M fp16 / 0.5M fp32 parameters: below it, export time is not paid back
 PROBE_SIDES = (64, 192)  # probe side bounds: a tile's steady state; a 192² probe is ~15 s a run on RRDBNet x4plus
 MIN_SPEEDUP = 1.05  # onnxruntime must win by more than one short timing's noise
+PRELU_REASON = ("per-channel PReLU: onnxruntime cannot fuse it into its NCHWc convolutions and reorders around each one "
+                "(realesr-general-x4v3: 0.72-0.80x of torch, benchmarks/peer_loop_speed.py)")
 DECISION_BYTES = 4096  # a decision file is a few hundred bytes; anything larger is not ours
 
 
@@ -103,8 +105,12 @@ def decide(spec: str, arch: str, threads: int, graph: Path) -> dict:
     from superres.onnx import export_sr_model
     from superres.pretrained import load_sr_model
 
-    load_sr_model(spec, arch)  # a file that cannot be loaded is the same one-line error as on the torch path
+    import torch
+
+    model, _ = load_sr_model(spec, arch)  # a file that cannot be loaded is the same one-line error as on the torch path
     base = {"cpu": cpu_name(), "threads": threads, "source": str(spec)}
+    if any(isinstance(module, torch.nn.PReLU) for module in model.modules()):
+        return {**base, "engine": "torch", "reason": PRELU_REASON}  # known without an export: do not spend one
     log(f"{spec}: preparing this CPU's engine, once (ONNX export and timing; cached in {graph.parent})")
     try:
         with tempfile.TemporaryDirectory(dir=graph.parent, prefix=".prepare.") as tmp:

@@ -108,3 +108,17 @@ def test_timing_runs_both_engines(model_file, tmp_path):
     export_sr_model(str(model_file), graph)
     onnx_s, torch_s = prepared_graph.time_engines(str(model_file), "auto", graph, threads=1, rounds=1)
     assert onnx_s > 0 and torch_s > 0
+
+
+def test_prelu_networks_stay_on_torch_without_an_export(tmp_path, monkeypatch):
+    from superres.compact import CompactConfig, CompactSR
+
+    model = CompactSR(CompactConfig(num_features=16, num_convs=2))
+    path = tmp_path / "compact.safetensors"
+    save_weights(model, path, "srvgg_compact", config_to_dict(model.config))
+    monkeypatch.setenv("GANSUITE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(prepared_graph, "MIN_FILE_BYTES", 0)
+    calls = timed(monkeypatch, 0.5, 1.0)
+    assert isinstance(load_upscaler(str(path), device="cpu"), Upscaler) and calls == []
+    assert "PReLU" in decisions(tmp_path)[0]["reason"]
+    assert not list((tmp_path / "cache" / "cpu_graphs").glob("*.onnx"))
