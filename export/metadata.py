@@ -89,27 +89,13 @@ def sidecar_path(onnx_path) -> "Path":
 
 
 def write_sidecar(onnx_path, meta: dict[str, str]) -> None:
-    """``model.onnx.json`` beside the model, the same keys as the ONNX metadata (JSON values decoded), for
-    consumers whose runtime does not expose the custom metadata map (onnxruntime-node, onnxruntime-web)."""
+    """``model.onnx.json`` beside the model: the model document (:mod:`export.model_document`), the same text as
+    the ONNX metadata's ``gansuite_json``, for consumers whose runtime does not expose the custom metadata map
+    (onnxruntime-node, onnxruntime-web)."""
     from common.core.files import write_bytes_atomic
+    from export.model_document import document_text
 
-    decoded: dict[str, Any] = {}
-    for key, value in meta.items():
-        try:
-            decoded[key] = json.loads(value) if key in JSON_KEYS else value
-        except json.JSONDecodeError:
-            decoded[key] = value
-    for key in ("scale", "receptive_radius", "tile_overlap", "multiple_of", "tile_multiple", "opset", "feature_bytes_per_pixel"):
-        if key in decoded and isinstance(decoded[key], str) and decoded[key].lstrip("-").isdigit():
-            decoded[key] = int(decoded[key])
-    for key in ("input_range", "output_range"):
-        if key in decoded:
-            decoded[key] = list(parse_range(decoded[key]))
-    decoded["clamp_output"] = True
-    write_bytes_atomic(sidecar_path(onnx_path), (json.dumps(decoded, indent=2) + "\n").encode())
-
-
-JSON_KEYS = ("config", "domains")
+    write_bytes_atomic(sidecar_path(onnx_path), document_text(meta).encode())
 
 
 def add_doc_strings(model, meta: dict[str, str]) -> None:

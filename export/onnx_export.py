@@ -24,6 +24,8 @@ from common.core.errors import UserError
 from common.core.files import check_writable, publish_temp_file, remove_stale_partials
 from export.graph_tidy import check_valid, drop_stale_value_info, topologically_sorted
 from export.metadata import add_doc_strings, sidecar_path, write_sidecar
+from export.model_card import card_path, write_model_card
+from export.model_document import DOCUMENT_KEY, document_text, model_document
 
 FP32_TOLERANCE = 1e-4
 FP16_TOLERANCE = 2e-2
@@ -138,6 +140,7 @@ def finish_graph(model: onnx.ModelProto, metadata: dict[str, str], precision: st
         ExportVerificationError: the checker refuses the graph (nothing is written).
     """
     meta = {**metadata, "precision": precision, "opset": str(written_opset(model)), "multiple_of": str(multiple_of)}
+    meta[DOCUMENT_KEY] = document_text(meta)  # the sidecar holds the same text
     onnx.helper.set_model_props(model, meta)
     add_doc_strings(model, meta)
     try:
@@ -212,7 +215,7 @@ def export_onnx(
 
 
 def publish_with_sidecar(candidate: Path, path: Path, meta: dict[str, str], overwrite: bool) -> None:
-    """Move the verified ``candidate`` onto ``path``, then write its sidecar; when the sidecar cannot be written,
+    """Move the verified ``candidate`` onto ``path``, then write its sidecar and model card; when the sidecar cannot be written,
     the model goes again, so an export is never left half done. Without ``overwrite`` the name is claimed with a
     hard link: of two exports to one new name, one succeeds and the other gets "already exists"."""
     publish_temp_file(candidate, path, overwrite)
@@ -221,6 +224,7 @@ def publish_with_sidecar(candidate: Path, path: Path, meta: dict[str, str], over
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    write_model_card(path, model_document(meta))
 
 
 def prepare_output(path: Path) -> None:
@@ -231,7 +235,7 @@ def prepare_output(path: Path) -> None:
         UserError: naming ``path``, when nothing can be written there.
     """
     check_writable(path.parent, str(path))
-    remove_stale_partials(path.parent, {path.name, sidecar_path(path).name})
+    remove_stale_partials(path.parent, {path.name, sidecar_path(path).name, card_path(path).name})
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """Static int8 quantisation (QDQ, per-channel weights) for CPU deployment, calibrated on real images."""
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import onnx
 
 from common.core.errors import UserError
 from common.io.images import list_images, read_rgb8
+from export.model_document import calibration_record
 from export.int8_choice import Int8Policy, int8_fallback_reason, time_graphs
 
 
@@ -25,17 +27,30 @@ class _ImageCalibrationReader:
         return next(self._iterator, None)
 
 
-def calibration_crops(folder: str | os.PathLike, crop: int, count: int, input_range: tuple[float, float], multiple_of: int = 1, seed: int = 0) -> list[np.ndarray]:
-    """Centre-ish random crops from the images of ``folder`` (raises UserError if none is usable)."""
+CALIBRATION_CROP, CALIBRATION_COUNT = 64, 32
+
+
+def calibration_images(folder: str | os.PathLike, count: int) -> list[str]:
+    """The images of ``folder`` that calibration reads: the first ``count`` in name order.
+
+    Raises:
+        UserError: no folder or no image in it.
+    """
     paths = list_images([folder]) if Path(folder).is_dir() else []
     if not paths:
         raise UserError(f"{folder}: calibration folder not found or holds no image")
+    return paths[:count]
+
+
+def calibration_crops(folder: str | os.PathLike, crop: int, count: int, input_range: tuple[float, float], multiple_of: int = 1, seed: int = 0) -> list[np.ndarray]:
+    """Centre-ish random crops from the images of ``folder`` (raises UserError if none is usable)."""
+    paths = calibration_images(folder, count)
     rng = np.random.default_rng(seed)
     crop = crop // multiple_of * multiple_of
     low, high = input_range
     crops = []
     for index in range(count):
-        pixels = read_rgb8(paths[index % len(paths)])
+        pixels = read_rgb8(paths[index % len(paths)])  # fewer images than crops: the same images, new crops
         if min(pixels.shape[:2]) < crop:
             continue
         top = int(rng.integers(0, pixels.shape[0] - crop + 1))
@@ -110,11 +125,13 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         fp32_path = Path(tmp) / "fp32.onnx"
         report = export_onnx(module, fp32_path, metadata, input_range=input_range, multiple_of=multiple_of, opset=opset, real_image=real_image)
         int8_path = Path(tmp) / "int8.onnx"
-        quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, 64, 32, input_range, multiple_of))
+        quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, CALIBRATION_CROP, CALIBRATION_COUNT, input_range, multiple_of))
+        record = calibration_record([Path(path) for path in calibration_images(calibration_dir, CALIBRATION_COUNT)])
+        record.update(crop=CALIBRATION_CROP, crops=CALIBRATION_COUNT, seed=0)
         quantized = onnx.load(str(int8_path))
         keep_image_path_in_float(quantized)  # 16-bit images keep their depth; measured no slower
         quantized = drop_unused_opsets(quantized)
-        meta = finish_graph(quantized, metadata, "int8", multiple_of, output)
+        meta = finish_graph(quantized, {**metadata, "calibration": json.dumps(record)}, "int8", multiple_of, output)
         onnx.save_model(quantized, str(int8_path))
         image = real_image if real_image is not None else synthetic_test_image()
         max_level, psnr = int8_agreement(int8_path, module, image, input_range, multiple_of)

@@ -9,7 +9,8 @@ import onnxruntime as ort
 
 from common.core.console import log
 from common.core.errors import UserError
-from export.metadata import check_metadata, parse_range
+from export.metadata import check_metadata
+from export.model_document import checked_int, checked_range, document_of
 
 PREFERRED_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 
@@ -64,18 +65,17 @@ class OnnxSession:
         self.input_channels = self.input.shape[1]
         self.input_dtype = np.float16 if "float16" in self.input.type else np.float32
         try:
-            self.input_range = parse_range(self.metadata["input_range"])
-            self.output_range = parse_range(self.metadata["output_range"])
-            self.scale = int(self.metadata["scale"])
-            self.multiple_of = int(self.metadata.get("multiple_of", "1"))
-        except ValueError as exc:
+            self.document = document_of(self.metadata, str(self.path))  # the one description every consumer reads
+            self.input_range = checked_range(self.document["input_range"])
+            self.output_range = checked_range(self.document["output_range"])
+            self.scale = checked_int(self.document["scale"], "scale")
+            self.multiple_of = checked_int(self.document.get("multiple_of", 1), "multiple_of")
+        except (KeyError, ValueError) as exc:
             raise UserError(f"{self.path}: malformed gansuite metadata ({exc})") from None
         if not (1 <= self.scale <= MAX_SCALE and 1 <= self.multiple_of <= MAX_MULTIPLE_OF):
             # Checked before the probe run, whose input side is 8 x multiple_of: a forged value must not allocate.
             raise UserError(f"{self.path}: malformed gansuite metadata (scale {self.scale} must be 1..{MAX_SCALE}, "
                             f"multiple_of {self.multiple_of} must be 1..{MAX_MULTIPLE_OF})")
-        if self.input_range[0] >= self.input_range[1] or self.output_range[0] >= self.output_range[1]:
-            raise UserError(f"{self.path}: malformed gansuite metadata (ranges {self.input_range} {self.output_range})")
         self._check_scale_against_the_graph()
 
     def _check_scale_against_the_graph(self) -> None:

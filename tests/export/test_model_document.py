@@ -1,0 +1,102 @@
+"""Every export carries one JSON document (metadata == sidecar) and a model card generated from it."""
+import hashlib
+import json
+
+import onnx
+import pytest
+import torch
+
+from common.core.config import config_to_dict
+from common.core.errors import UserError
+from common.weights.model_files import save_weights
+from export.int8_choice import Int8Policy
+from export.metadata import sidecar_path
+from export.model_card import MARKER, card_path
+from export.model_document import DOCUMENT_KEY, SCHEMA, model_document
+from export.runtime import OnnxSession
+from superres.models import SRResNet, msrresnet_config
+from superres.onnx import export_sr_model
+from tests.helpers import make_image_folder
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    torch.manual_seed(0)
+    model = SRResNet(msrresnet_config(2, num_blocks=2, channels=8))
+    path = tmp_path_factory.mktemp("m") / "tiny.safetensors"
+    save_weights(model, path, "srresnet", config_to_dict(model.config))
+    return path
+
+
+def metadata_of(path):
+    return {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+
+
+def test_metadata_document_is_the_sidecar_and_the_loader_reads_it(model_file, tmp_path):
+    output = tmp_path / "m.onnx"
+    export_sr_model(str(model_file), output)
+    text = metadata_of(output)[DOCUMENT_KEY]
+    assert text == sidecar_path(output).read_text()
+    document = json.loads(text)
+    assert document["schema"] == SCHEMA and document["scale"] == 2 and document["input_range"] == [0.0, 1.0]
+    assert document["tiles_exact"] is True and document["border"] == "clip" and document["alpha_rule"] == "bicubic"
+    assert OnnxSession(output, device="cpu").document == document
+    card = card_path(output).read_text()
+    assert card.startswith("---\nlicense: unknown\nlibrary_name: onnx\npipeline_tag: image-to-image\n") and MARKER in card
+    assert "x2 super-resolution, srresnet network" in card and "superres upscale photo.png --model m.onnx" in card
+
+
+def test_int8_document_records_its_calibration_images(model_file, tmp_path):
+    calibration = make_image_folder(tmp_path / "calib", count=3, size=(72, 72))
+    output = tmp_path / "m8.onnx"
+    export_sr_model(str(model_file), output, int8_calibration=str(calibration), int8_policy=Int8Policy(keep=True))
+    record = json.loads(sidecar_path(output).read_text())["calibration"]
+    names = sorted(p.name for p in calibration.iterdir())
+    assert record["images"] == names and record["crops"] == 32
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(name.encode() + b"\0" + hashlib.sha256((calibration / name).read_bytes()).digest())
+    assert record["sha256"] == digest.hexdigest()
+    assert "int8 calibration | 3 images" in card_path(output).read_text()
+
+
+def test_a_users_own_card_is_kept_and_ours_is_replaced(model_file, tmp_path, capsys):
+    output = tmp_path / "m.onnx"
+    card_path(output).write_text("my notes about this model\n")
+    export_sr_model(str(model_file), output)
+    assert card_path(output).read_text() == "my notes about this model\n"
+    assert "is not a gansuite model card; left as it is" in capsys.readouterr().err
+    card_path(output).unlink()
+    export_sr_model(str(model_file), output, overwrite=True)
+    card_path(output).write_text(card_path(output).read_text() + "an edit\n")
+    export_sr_model(str(model_file), output, overwrite=True)
+    assert "an edit" not in card_path(output).read_text()
+
+
+def test_older_files_and_forged_documents(model_file, tmp_path):
+    output = tmp_path / "m.onnx"
+    export_sr_model(str(model_file), output)
+    model = onnx.load(str(output))
+    props = {p.key: p.value for p in model.metadata_props}
+
+    def with_document(name, text):
+        del model.metadata_props[:]
+        onnx.helper.set_model_props(model, {**{k: v for k, v in props.items() if k != DOCUMENT_KEY}, **({DOCUMENT_KEY: text} if text else {})})
+        onnx.save(model, str(tmp_path / name))
+        return tmp_path / name
+
+    old = OnnxSession(with_document("old.onnx", None), device="cpu")  # exported before the document existed
+    assert old.document["scale"] == 2 and old.input_range == (0.0, 1.0)
+    document = json.loads(props[DOCUMENT_KEY])
+    for forged, message in ((json.dumps({**document, "input_range": [1, 0]}), "not finite and increasing"),
+                            (json.dumps({**document, "scale": "2"}), "scale '2' is not an integer"),
+                            (json.dumps({**document, "schema": "other/9"}), "is not gansuite-model/1"),
+                            ("{not json", "is not JSON"), (" " * (2 << 20), "larger than")):
+        with pytest.raises(UserError, match=message):
+            OnnxSession(with_document("forged.onnx", forged), device="cpu")
+
+
+def test_translation_rules():
+    document = model_document({"task": "translate", "scale": "1", "input_range": "-1,1", "output_range": "-1,1", "multiple_of": "4"})
+    assert document["tiles_exact"] is False and document["border"] == "reflect" and document["graph_min_size"] == 8
+    assert document["multiple_of"] == 4 and document["input_range"] == [-1.0, 1.0] and document["alpha_rule"] == "passthrough"
