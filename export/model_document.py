@@ -120,3 +120,20 @@ def checked_int(value: Any, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError(f"{what} {value!r} is not an integer")
     return value
+
+
+AGREEING_KEYS = ("task", "scale", "input_range", "output_range", "multiple_of", "precision")
+
+
+def check_agreement(meta: dict[str, str], document: dict[str, Any], source: str) -> None:
+    """A file whose flat keys (what older readers use) say otherwise than its document is refused: two readers
+    of one file must never run it differently.
+
+    Raises:
+        UserError: naming the first key that disagrees.
+    """
+    flat = model_document({key: value for key, value in meta.items() if key != DOCUMENT_KEY})
+    for key in AGREEING_KEYS:
+        if key in meta and flat.get(key) != document.get(key):
+            raise UserError(f"{source}: malformed gansuite metadata ({key} {meta[key]!r} disagrees with the {DOCUMENT_KEY} "
+                            f"document's {document.get(key)!r})")

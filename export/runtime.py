@@ -10,7 +10,7 @@ import onnxruntime as ort
 from common.core.console import log
 from common.core.errors import UserError
 from export.metadata import check_metadata
-from export.model_document import checked_int, checked_range, document_of
+from export.model_document import check_agreement, checked_int, checked_range, document_of
 
 PREFERRED_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 
@@ -70,6 +70,7 @@ class OnnxSession:
             self.output_range = checked_range(self.document["output_range"])
             self.scale = checked_int(self.document["scale"], "scale")
             self.multiple_of = checked_int(self.document.get("multiple_of", 1), "multiple_of")
+            check_agreement(self.metadata, self.document, str(self.path))
         except (KeyError, ValueError) as exc:
             raise UserError(f"{self.path}: malformed gansuite metadata ({exc})") from None
         if not (1 <= self.scale <= MAX_SCALE and 1 <= self.multiple_of <= MAX_MULTIPLE_OF):

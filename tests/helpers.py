@@ -61,3 +61,15 @@ def assert_resumed_run_equals_straight(monkeypatch, step_class: type, stop_after
     a, _ = load_weights(root / "straight" / "model.safetensors", kind)
     b, _ = load_weights(root / "resumed" / "model.safetensors", kind)
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def forge_metadata(proto, **values: str) -> None:
+    """Set flat metadata keys of an ONNX ``proto`` and rewrite its ``gansuite_json`` document to match (what a
+    forger who knows the format does), so the checks behind the document's are reached."""
+    import onnx
+
+    from export.model_document import DOCUMENT_KEY, document_text
+
+    meta = {**{p.key: p.value for p in proto.metadata_props if p.key != DOCUMENT_KEY}, **values}
+    del proto.metadata_props[:]
+    onnx.helper.set_model_props(proto, {**meta, DOCUMENT_KEY: document_text(meta)})

@@ -235,11 +235,12 @@ def test_onnx_metadata_that_disagrees_with_the_graph(tmp_path, model):
     import onnx
 
     from export.runtime import OnnxSession
+    from tests.helpers import forge_metadata
     from superres.onnx import export_sr_model
 
     export_sr_model(model, tmp_path / "m.onnx")
     proto = onnx.load(str(tmp_path / "m.onnx"))
-    onnx.helper.set_model_props(proto, {**{p.key: p.value for p in proto.metadata_props}, "scale": "4"})
+    forge_metadata(proto, scale="4")  # the flat key and the document alike, as a forger would
     onnx.save(proto, str(tmp_path / "liar.onnx"))
     with pytest.raises(UserError, match="metadata says scale 4, but the graph turns 8 pixels into 16"):
         OnnxSession(tmp_path / "liar.onnx", device="cpu")

@@ -128,11 +128,12 @@ def test_onnx_metadata_sizes_are_bounded_before_the_probe_allocates(tmp_path, mo
     import onnx
 
     from export.runtime import OnnxSession
+    from tests.helpers import forge_metadata
     from superres.onnx import export_sr_model
 
     export_sr_model(model, tmp_path / "m.onnx")
     proto = onnx.load(str(tmp_path / "m.onnx"))
-    onnx.helper.set_model_props(proto, {**{p.key: p.value for p in proto.metadata_props}, "multiple_of": "1000000"})
+    forge_metadata(proto, multiple_of="1000000")  # the flat key and the document alike, as a forger would
     onnx.save(proto, str(tmp_path / "liar.onnx"))
     with pytest.raises(UserError, match=r"multiple_of 1000000 must be 1..64"):
         OnnxSession(tmp_path / "liar.onnx", device="cpu")

@@ -71,7 +71,7 @@ def test_an_export_removes_the_temporary_folder_a_killed_export_left(tmp_path, m
     (stale / "m.onnx").write_bytes(b"half")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
     assert superres_cli.main(["export", model, "-o", str(tmp_path / "m.onnx")]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.onnx", "m.onnx.json", "m.safetensors"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.md", "m.onnx", "m.onnx.json", "m.safetensors"]  # m.md: the model card
 
 
 def test_an_unwritable_export_folder_is_said_before_the_work(tmp_path, model, capsys, monkeypatch):  # noqa: F811

@@ -66,11 +66,9 @@ def test_a_users_own_card_is_kept_and_ours_is_replaced(model_file, tmp_path, cap
     export_sr_model(str(model_file), output)
     assert card_path(output).read_text() == "my notes about this model\n"
     assert "is not a gansuite model card; left as it is" in capsys.readouterr().err
-    card_path(output).unlink()
+    card_path(output).write_text(f"---\n---\n{MARKER}\nthe card of an earlier export, edited\n")
     export_sr_model(str(model_file), output, overwrite=True)
-    card_path(output).write_text(card_path(output).read_text() + "an edit\n")
-    export_sr_model(str(model_file), output, overwrite=True)
-    assert "an edit" not in card_path(output).read_text()
+    assert "edited" not in card_path(output).read_text() and "# m" in card_path(output).read_text()
 
 
 def test_older_files_and_forged_documents(model_file, tmp_path):
@@ -100,3 +98,15 @@ def test_translation_rules():
     document = model_document({"task": "translate", "scale": "1", "input_range": "-1,1", "output_range": "-1,1", "multiple_of": "4"})
     assert document["tiles_exact"] is False and document["border"] == "reflect" and document["graph_min_size"] == 8
     assert document["multiple_of"] == 4 and document["input_range"] == [-1.0, 1.0] and document["alpha_rule"] == "passthrough"
+
+
+def test_flat_keys_that_disagree_with_the_document_are_refused(model_file, tmp_path):
+    output = tmp_path / "m.onnx"
+    export_sr_model(str(model_file), output)
+    model = onnx.load(str(output))
+    props = {p.key: p.value for p in model.metadata_props}
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, {**props, "scale": "4"})  # an old reader would see x4, the document says x2
+    onnx.save(model, str(tmp_path / "two_faced.onnx"))
+    with pytest.raises(UserError, match="scale '4' disagrees with the gansuite_json document's 2"):
+        OnnxSession(tmp_path / "two_faced.onnx", device="cpu")
