@@ -26,6 +26,30 @@ def model_file(tmp_path, monkeypatch):
     return path
 
 
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """One real export of the tiny model (same seed, same weights), copied where a test's export would write."""
+    torch.manual_seed(0)
+    model = SRResNet(msrresnet_config(2, num_blocks=2, channels=8))
+    folder = tmp_path_factory.mktemp("exported")
+    save_weights(model, folder / "tiny.safetensors", "srresnet", config_to_dict(model.config))
+    from superres.onnx import export_sr_model
+
+    export_sr_model(str(folder / "tiny.safetensors"), folder / "g.onnx")
+    return folder / "g.onnx"
+
+
+@pytest.fixture
+def quick_export(exported, monkeypatch):
+    import shutil
+
+    def copy(spec, output, **kwargs):
+        shutil.copyfile(exported, output)
+        shutil.copyfile(f"{exported}.json", f"{output}.json")
+
+    monkeypatch.setattr("superres.onnx.export_sr_model", copy)
+
+
 def timed(monkeypatch, onnx_s, torch_s):
     calls = []
     monkeypatch.setattr(prepared_graph, "time_engines", lambda *args: calls.append(args) or (onnx_s, torch_s))
@@ -48,7 +72,7 @@ def test_faster_onnx_graph_is_prepared_once_and_gives_the_same_image(model_file,
     assert np.abs(upscaler.upscale_array(pixels).astype(int) - reference.upscale_array(pixels).astype(int)).max() <= 1
 
 
-def test_slower_onnx_keeps_torch_and_remembers(model_file, tmp_path, monkeypatch):
+def test_slower_onnx_keeps_torch_and_remembers(model_file, tmp_path, monkeypatch, quick_export):
     calls = timed(monkeypatch, 1.0, 1.02)  # within the noise: not worth switching
     assert isinstance(load_upscaler(str(model_file), device="cpu"), Upscaler)
     assert isinstance(load_upscaler(str(model_file), device="cpu"), Upscaler) and len(calls) == 1
@@ -56,7 +80,7 @@ def test_slower_onnx_keeps_torch_and_remembers(model_file, tmp_path, monkeypatch
     assert not list((tmp_path / "cache" / "cpu_graphs").glob("*.onnx"))
 
 
-def test_a_new_cpu_or_a_lost_graph_decides_again(model_file, tmp_path, monkeypatch):
+def test_a_new_cpu_or_a_lost_graph_decides_again(model_file, tmp_path, monkeypatch, quick_export):
     calls = timed(monkeypatch, 0.5, 1.0)
     load_upscaler(str(model_file), device="cpu")
     monkeypatch.setattr(prepared_graph, "cpu_name", lambda: "another CPU")
@@ -67,7 +91,7 @@ def test_a_new_cpu_or_a_lost_graph_decides_again(model_file, tmp_path, monkeypat
     assert isinstance(load_upscaler(str(model_file), device="cpu"), OnnxUpscaler) and len(calls) == 3
 
 
-def test_damaged_decision_file_is_made_again(model_file, tmp_path, monkeypatch):
+def test_damaged_decision_file_is_made_again(model_file, tmp_path, monkeypatch, quick_export):
     for damage in (b"{not json", b"[1, 2]", b'{"engine": "gpu"}', b"x" * 10_000):
         (tmp_path / "d.json").write_bytes(damage)
         assert prepared_graph.read_decision(tmp_path / "d.json") is None
@@ -102,12 +126,8 @@ def test_not_prepared_for_torch_backend_small_files_or_bad_files(model_file, tmp
     assert calls == []
 
 
-def test_timing_runs_both_engines(model_file, tmp_path):
-    graph = tmp_path / "g.onnx"
-    from superres.onnx import export_sr_model
-
-    export_sr_model(str(model_file), graph)
-    onnx_s, torch_s = prepared_graph.time_engines(str(model_file), "auto", graph, threads=1, rounds=1)
+def test_timing_runs_both_engines(model_file, exported):
+    onnx_s, torch_s = prepared_graph.time_engines(str(model_file), "auto", exported, threads=1, rounds=1)
     assert onnx_s > 0 and torch_s > 0
 
 
