@@ -17,22 +17,12 @@ from export import onnx_export
 from export.int8_choice import Int8Policy
 from export.runtime import OnnxSession
 from superres.cli import main
-from superres.models import SRResNet, lr_shuffle_config, msrresnet_config
 from superres.onnx import export_sr_model
 from tests.helpers import make_image_folder
 
 KEEP_INT8 = Int8Policy(keep=True)  # these tests check the int8 graph itself, whatever it measures on a random network
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def sr_model_file(tmp_path_factory):
-    torch.manual_seed(0)
-    model = SRResNet(msrresnet_config(2, num_blocks=2, channels=8))
-    path = tmp_path_factory.mktemp("m") / "tiny.safetensors"
-    save_weights(model, path, "srresnet", config_to_dict(model.config))
-    return path
 
 
 @pytest.fixture(scope="module")

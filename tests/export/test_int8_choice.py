@@ -3,27 +3,14 @@ import json
 
 import onnx
 import pytest
-import torch
 
-from common.core.config import config_to_dict
-from common.weights.model_files import save_weights
 from export import quantize
 from export.int8_choice import Int8Policy, int8_fallback_reason
 from export.metadata import sidecar_path
 from export.runtime import OnnxSession
 from superres.cli import main
-from superres.models import SRResNet, msrresnet_config
 from superres.onnx import export_sr_model
 from tests.helpers import make_image_folder
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    model = SRResNet(msrresnet_config(2, num_blocks=2, channels=8))
-    path = tmp_path_factory.mktemp("m") / "tiny.safetensors"
-    save_weights(model, path, "srresnet", config_to_dict(model.config))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +30,9 @@ def quantize_nodes(path):
     return sum(node.op_type in ("QuantizeLinear", "DequantizeLinear") for node in onnx.load(str(path)).graph.node)
 
 
-def test_too_far_from_fp32_writes_fp32_and_says_why(tiny_model, calibration, tmp_path):
+def test_too_far_from_fp32_writes_fp32_and_says_why(sr_model_file, calibration, tmp_path):
     output = tmp_path / "m8.onnx"
-    report = export_sr_model(str(tiny_model), output, int8_calibration=str(calibration), int8_policy=Int8Policy(max_levels=0))
+    report = export_sr_model(str(sr_model_file), output, int8_calibration=str(calibration), int8_policy=Int8Policy(max_levels=0))
     assert report.max_level_diff > 0 and report.precision == "fp32"
     meta = OnnxSession(output, device="cpu").metadata
     assert meta["precision"] == "fp32" and f"{report.max_level_diff} levels (bar 0)" in meta["int8_fallback"]
@@ -53,24 +40,24 @@ def test_too_far_from_fp32_writes_fp32_and_says_why(tiny_model, calibration, tmp
     assert quantize_nodes(output) == 0
 
 
-def test_slower_int8_writes_fp32(tiny_model, calibration, tmp_path, monkeypatch):
+def test_slower_int8_writes_fp32(sr_model_file, calibration, tmp_path, monkeypatch):
     monkeypatch.setattr(quantize, "time_graphs", lambda paths, *args: [1.0, 0.8])  # int8 1 s, fp32 0.8 s
     output = tmp_path / "m8.onnx"
-    report = export_sr_model(str(tiny_model), output, int8_calibration=str(calibration), int8_policy=Int8Policy(max_levels=255))
+    report = export_sr_model(str(sr_model_file), output, int8_calibration=str(calibration), int8_policy=Int8Policy(max_levels=255))
     assert report.precision == "fp32" and "not faster" in OnnxSession(output, device="cpu").metadata["int8_fallback"]
 
 
-def test_faster_and_close_int8_is_kept(tiny_model, calibration, tmp_path, monkeypatch):
+def test_faster_and_close_int8_is_kept(sr_model_file, calibration, tmp_path, monkeypatch):
     monkeypatch.setattr(quantize, "time_graphs", lambda paths, *args: [0.5, 1.0])
     output = tmp_path / "m8.onnx"
-    report = export_sr_model(str(tiny_model), output, int8_calibration=str(calibration), int8_policy=Int8Policy(max_levels=255))
+    report = export_sr_model(str(sr_model_file), output, int8_calibration=str(calibration), int8_policy=Int8Policy(max_levels=255))
     meta = OnnxSession(output, device="cpu").metadata
     assert report.precision == meta["precision"] == "int8" and "int8_fallback" not in meta and quantize_nodes(output) > 0
 
 
-def test_cli_options(tiny_model, calibration, tmp_path, capsys):
-    assert main(["export", str(tiny_model), "-o", str(tmp_path / "a.onnx"), "--int8-keep"]) == 2
+def test_cli_options(sr_model_file, calibration, tmp_path, capsys):
+    assert main(["export", str(sr_model_file), "-o", str(tmp_path / "a.onnx"), "--int8-keep"]) == 2
     assert "apply to an --int8 export" in capsys.readouterr().err
-    assert main(["export", str(tiny_model), "-o", str(tmp_path / "b.onnx"), "--int8", str(calibration), "--int8-max-levels", "0"]) == 0
+    assert main(["export", str(sr_model_file), "-o", str(tmp_path / "b.onnx"), "--int8", str(calibration), "--int8-max-levels", "0"]) == 0
     assert "fp32 written instead of int8" in capsys.readouterr().err
     assert OnnxSession(tmp_path / "b.onnx", device="cpu").metadata["precision"] == "fp32"

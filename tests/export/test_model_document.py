@@ -4,37 +4,24 @@ import json
 
 import onnx
 import pytest
-import torch
 
-from common.core.config import config_to_dict
 from common.core.errors import UserError
-from common.weights.model_files import save_weights
 from export.int8_choice import Int8Policy
 from export.metadata import sidecar_path
 from export.model_card import MARKER, card_path
 from export.model_document import DOCUMENT_KEY, SCHEMA, model_document
 from export.runtime import OnnxSession
-from superres.models import SRResNet, msrresnet_config
 from superres.onnx import export_sr_model
 from tests.helpers import make_image_folder
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    torch.manual_seed(0)
-    model = SRResNet(msrresnet_config(2, num_blocks=2, channels=8))
-    path = tmp_path_factory.mktemp("m") / "tiny.safetensors"
-    save_weights(model, path, "srresnet", config_to_dict(model.config))
-    return path
 
 
 def metadata_of(path):
     return {p.key: p.value for p in onnx.load(str(path)).metadata_props}
 
 
-def test_metadata_document_is_the_sidecar_and_the_loader_reads_it(model_file, tmp_path):
+def test_metadata_document_is_the_sidecar_and_the_loader_reads_it(sr_model_file, tmp_path):
     output = tmp_path / "m.onnx"
-    export_sr_model(str(model_file), output)
+    export_sr_model(str(sr_model_file), output)
     text = metadata_of(output)[DOCUMENT_KEY]
     assert text == sidecar_path(output).read_text()
     document = json.loads(text)
@@ -46,10 +33,10 @@ def test_metadata_document_is_the_sidecar_and_the_loader_reads_it(model_file, tm
     assert "x2 super-resolution, srresnet network" in card and "superres upscale photo.png --model m.onnx" in card
 
 
-def test_int8_document_records_its_calibration_images(model_file, tmp_path):
+def test_int8_document_records_its_calibration_images(sr_model_file, tmp_path):
     calibration = make_image_folder(tmp_path / "calib", count=3, size=(72, 72))
     output = tmp_path / "m8.onnx"
-    export_sr_model(str(model_file), output, int8_calibration=str(calibration), int8_policy=Int8Policy(keep=True))
+    export_sr_model(str(sr_model_file), output, int8_calibration=str(calibration), int8_policy=Int8Policy(keep=True))
     record = json.loads(sidecar_path(output).read_text())["calibration"]
     names = sorted(p.name for p in calibration.iterdir())
     assert record["images"] == names and record["crops"] == 32
@@ -60,20 +47,20 @@ def test_int8_document_records_its_calibration_images(model_file, tmp_path):
     assert "int8 calibration | 3 images" in card_path(output).read_text()
 
 
-def test_a_users_own_card_is_kept_and_ours_is_replaced(model_file, tmp_path, capsys):
+def test_a_users_own_card_is_kept_and_ours_is_replaced(sr_model_file, tmp_path, capsys):
     output = tmp_path / "m.onnx"
     card_path(output).write_text("my notes about this model\n")
-    export_sr_model(str(model_file), output)
+    export_sr_model(str(sr_model_file), output)
     assert card_path(output).read_text() == "my notes about this model\n"
     assert "is not a gansuite model card; left as it is" in capsys.readouterr().err
     card_path(output).write_text(f"---\n---\n{MARKER}\nthe card of an earlier export, edited\n")
-    export_sr_model(str(model_file), output, overwrite=True)
+    export_sr_model(str(sr_model_file), output, overwrite=True)
     assert "edited" not in card_path(output).read_text() and "# m" in card_path(output).read_text()
 
 
-def test_older_files_and_forged_documents(model_file, tmp_path):
+def test_older_files_and_forged_documents(sr_model_file, tmp_path):
     output = tmp_path / "m.onnx"
-    export_sr_model(str(model_file), output)
+    export_sr_model(str(sr_model_file), output)
     model = onnx.load(str(output))
     props = {p.key: p.value for p in model.metadata_props}
 
@@ -100,9 +87,9 @@ def test_translation_rules():
     assert document["multiple_of"] == 4 and document["input_range"] == [-1.0, 1.0] and document["alpha_rule"] == "passthrough"
 
 
-def test_flat_keys_that_disagree_with_the_document_are_refused(model_file, tmp_path):
+def test_flat_keys_that_disagree_with_the_document_are_refused(sr_model_file, tmp_path):
     output = tmp_path / "m.onnx"
-    export_sr_model(str(model_file), output)
+    export_sr_model(str(sr_model_file), output)
     model = onnx.load(str(output))
     props = {p.key: p.value for p in model.metadata_props}
     del model.metadata_props[:]
