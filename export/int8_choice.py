@@ -7,13 +7,13 @@ its metadata (``int8_fallback``), when the int8 one misses either bar.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from common.core.errors import UserError
+from common.core.timing import interleaved_median_seconds
 
 DEFAULT_MAX_LEVELS = 4  # max 8-bit level difference from PyTorch fp32 on the verification image
 MIN_SPEEDUP = 1.05  # int8 must beat fp32 by more than the run-to-run noise of one short timing
@@ -75,10 +75,4 @@ def time_graphs(paths: list[Path], input_range: tuple[float, float], multiple_of
     feeds = [{session.get_inputs()[0].name: probe} for session in sessions]
     for session, feed in zip(sessions, feeds):
         session.run(None, feed)
-    seconds: list[list[float]] = [[] for _ in paths]
-    for _ in range(rounds):
-        for index, (session, feed) in enumerate(zip(sessions, feeds)):
-            start = time.perf_counter()
-            session.run(None, feed)
-            seconds[index].append(time.perf_counter() - start)
-    return [float(np.median(times)) for times in seconds]
+    return interleaved_median_seconds([lambda s=session, f=feed: s.run(None, f) for session, feed in zip(sessions, feeds)], rounds)

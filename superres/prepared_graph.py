@@ -15,12 +15,12 @@ import json
 import os
 import platform
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from common.core.console import log
+from common.core.timing import interleaved_median_seconds
 from common.core.files import write_bytes_atomic
 
 MIN_FILE_BYTES = 2_000_000  # about 1M fp16 / 0.5M fp32 parameters: below it, export time is not paid back
@@ -152,12 +152,7 @@ def time_engines(spec: str, arch: str, graph: Path, threads: int, rounds: int = 
     engines = [OnnxUpscaler(graph, device="cpu", threads=threads, tile=0), Upscaler.from_pretrained(spec, arch, device="cpu", tile=0)]
     side = probe_side(engines[1].model)
     probe = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
-    seconds: list[list[float]] = [[], []]
     for engine in engines:
         engine.upscale_array(probe[:32, :32])
-    for _ in range(rounds):
-        for index, engine in enumerate(engines):
-            start = time.perf_counter()
-            engine.upscale_array(probe)
-            seconds[index].append(time.perf_counter() - start)
-    return float(np.median(seconds[0])), float(np.median(seconds[1]))
+    onnx_s, torch_s = interleaved_median_seconds([lambda e=engine: e.upscale_array(probe) for engine in engines], rounds)
+    return onnx_s, torch_s

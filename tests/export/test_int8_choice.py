@@ -5,7 +5,7 @@ import onnx
 import pytest
 
 from export import quantize
-from export.int8_choice import Int8Policy, int8_fallback_reason
+from export.int8_choice import Int8Policy, int8_fallback_reason, time_graphs
 from export.metadata import sidecar_path
 from export.runtime import OnnxSession
 from superres.cli import main
@@ -38,6 +38,7 @@ def test_too_far_from_fp32_writes_fp32_and_says_why(sr_model_file, calibration, 
     assert meta["precision"] == "fp32" and f"{report.max_level_diff} levels (bar 0)" in meta["int8_fallback"]
     assert json.loads(sidecar_path(output).read_text())["int8_fallback"] == meta["int8_fallback"]
     assert quantize_nodes(output) == 0
+    assert all(seconds > 0 for seconds in time_graphs([output, output], (0.0, 1.0), 1, rounds=1))  # the probe really runs
 
 
 def test_slower_int8_writes_fp32(sr_model_file, calibration, tmp_path, monkeypatch):
