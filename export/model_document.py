@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from common.core.errors import UserError
+from export.metadata import parse_range
 
 SCHEMA = "gansuite-model/1"
 DOCUMENT_KEY = "gansuite_json"
@@ -56,8 +57,7 @@ def model_document(meta: dict[str, str]) -> dict[str, Any]:
             document[key] = int(document[key])
     for key in ("input_range", "output_range"):
         if isinstance(document.get(key), str):
-            low, high = document[key].split(",")
-            document[key] = [float(low), float(high)]
+            document[key] = list(parse_range(document[key]))
     document["clamp_output"] = True
     document.setdefault("multiple_of", 1)
     return {**document, **usage_rules(meta)}
