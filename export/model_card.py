@@ -33,7 +33,8 @@ def _rows(document: dict[str, Any], name: str) -> list[tuple[str, str]]:
     rows = [
         ("precision", document.get("precision", "fp32") + (f" (int8 not kept: {document['int8_fallback']})" if "int8_fallback" in document else "")),
         ("input", f"`{document.get('input_name')}`: float NCHW RGB in [{low:g}, {high:g}] (8-bit value / 255, mapped linearly); "
-                  f"height and width multiples of {multiple}, at least {minimum}"),
+                  + (f"fixed size 1x3x{document['input_size'][0]}x{document['input_size'][1]}: run windows of that size"
+                     if document.get("input_size") else f"height and width multiples of {multiple}, at least {minimum}")),
         ("output", f"`{document.get('output_name')}`: float NCHW RGB, about [{out_low:g}, {out_high:g}]: clamp, then round to 8 bits"),
         ("tiles", (f"exact with {document.get('tile_overlap')} pixels of context per side; borders clipped, never padded"
                    if document.get("tiles_exact") else "approximate (InstanceNorm sees the whole input): run whole images; "

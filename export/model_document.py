@@ -18,7 +18,7 @@ from export.metadata import parse_range
 SCHEMA = "gansuite-model/1"
 DOCUMENT_KEY = "gansuite_json"
 MAX_DOCUMENT_BYTES = 1 << 20  # a document is a few kB (400 calibration names included); refuse anything far larger
-JSON_KEYS = ("config", "domains", "calibration")
+JSON_KEYS = ("config", "domains", "calibration", "input_size")
 INT_KEYS = ("scale", "receptive_radius", "tile_overlap", "multiple_of", "tile_multiple", "opset", "feature_bytes_per_pixel")
 
 
@@ -120,6 +120,19 @@ def checked_int(value: Any, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValueError(f"{what} {value!r} is not an integer")
     return value
+
+
+def checked_input_size(value: Any) -> tuple[int, int] | None:
+    """A fixed-size graph's ``[height, width]`` (each 1..4096, checked before any probe is allocated), or None.
+
+    Raises:
+        ValueError: anything else.
+    """
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4096 for v in value)):
+        raise ValueError(f"input_size {value!r} is not [height, width] of 1 to 4096 pixels")
+    return value[0], value[1]
 
 
 AGREEING_KEYS = ("task", "scale", "input_range", "output_range", "multiple_of", "precision")

@@ -46,9 +46,12 @@ class VerificationReport:
         return max(self.max_abs_diff.values())
 
 
-def _export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: int) -> onnx.ModelProto:
+def _export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: int,
+                     input_size: tuple[int, int] | None = None) -> onnx.ModelProto:
     if getattr(module, "onnx_legacy_export", False):
-        return _legacy_export_to_proto(module, channels, opset, multiple_of)
+        return _legacy_export_to_proto(module, channels, opset, multiple_of, input_size)
+    if input_size is not None:
+        return _static_export_to_proto(module, channels, opset, input_size)
     example = torch.rand(1, channels, 8 * multiple_of, 8 * multiple_of)
     batch = torch.export.Dim("batch", min=1, max=1024)
     if multiple_of > 1:
@@ -68,16 +71,28 @@ def _export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: 
         return onnx.load(str(path))
 
 
-def _legacy_export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: int) -> onnx.ModelProto:
-    """The TorchScript-tracing exporter, for modules that ask for it (``onnx_legacy_export``): code written for
-    tracing, which torch.export does not always take."""
-    side = -(-32 // multiple_of) * multiple_of
+def _static_export_to_proto(module: nn.Module, channels: int, opset: int, input_size: tuple[int, int]) -> onnx.ModelProto:
+    """A graph of one input shape, 1 x channels x H x W, with every shape inside it constant (``--input-size``)."""
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         path = Path(tmp) / "model.onnx"
-        torch.onnx.export(module, (torch.rand(1, channels, side, side),), str(path), dynamo=False, opset_version=opset,
-                          input_names=["image"], output_names=["output"],
-                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch", 2: "out_height", 3: "out_width"}})
+        torch.onnx.export(module, (torch.rand(1, channels, *input_size),), str(path), dynamo=True, external_data=False,
+                          opset_version=opset, input_names=["image"], output_names=["output"], verbose=False)
+        return onnx.load(str(path))
+
+
+def _legacy_export_to_proto(module: nn.Module, channels: int, opset: int, multiple_of: int,
+                            input_size: tuple[int, int] | None = None) -> onnx.ModelProto:
+    """The TorchScript-tracing exporter, for modules that ask for it (``onnx_legacy_export``): code written for
+    tracing, which torch.export does not always take."""
+    side = -(-32 // multiple_of) * multiple_of
+    shape = (1, channels, *(input_size or (side, side)))
+    dynamic = None if input_size else {"image": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch", 2: "out_height", 3: "out_width"}}
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = Path(tmp) / "model.onnx"
+        torch.onnx.export(module, (torch.rand(*shape),), str(path), dynamo=False, opset_version=opset,
+                          input_names=["image"], output_names=["output"], dynamic_axes=dynamic)
         return onnx.load(str(path))
 
 
@@ -91,19 +106,24 @@ def convert_to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
 
 
 def verify(path: Path, module: nn.Module, channels: int, multiple_of: int, tolerance: float,
-           real_image: np.ndarray | None, input_range: tuple[float, float]) -> VerificationReport:
-    """Max |onnxruntime - PyTorch| on random inputs of several shapes and on ``real_image`` (H, W, C uint8)."""
+           real_image: np.ndarray | None, input_range: tuple[float, float], input_size: tuple[int, int] | None = None) -> VerificationReport:
+    """Max |onnxruntime - PyTorch| on random inputs of several shapes and on ``real_image`` (H, W, C uint8); a
+    fixed-size graph on two random inputs and the real image, all of its one size."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     low, high = input_range
     cases: dict[str, torch.Tensor] = {}
     generator = torch.Generator().manual_seed(0)
-    for batch, height, width in VERIFY_SHAPES:
+    shapes = VERIFY_SHAPES if input_size is None else ((1, *input_size), (1, *input_size))
+    for index, (batch, height, width) in enumerate(shapes):
         height, width = -(-height // multiple_of) * multiple_of, -(-width // multiple_of) * multiple_of
-        cases[f"random {batch}x{channels}x{height}x{width}"] = torch.rand(batch, channels, height, width, generator=generator)
+        cases[f"random {batch}x{channels}x{height}x{width}" + (f" #{index}" if input_size else "")] = torch.rand(batch, channels, height, width, generator=generator)
     if real_image is not None:
         crop = real_image[: real_image.shape[0] // multiple_of * multiple_of, : real_image.shape[1] // multiple_of * multiple_of, :channels]
+        if input_size is not None:
+            reps = (-(-input_size[0] // crop.shape[0]), -(-input_size[1] // crop.shape[1]), 1)
+            crop = np.tile(crop, reps)[: input_size[0], : input_size[1]]
         cases[f"real image {crop.shape[1]}x{crop.shape[0]}"] = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1)[None].float() / 255
     diffs = {}
     for name, unit in cases.items():
@@ -172,6 +192,7 @@ def export_onnx(
     fp16: bool = False,
     real_image: np.ndarray | None = None,
     overwrite: bool = False,
+    input_size: tuple[int, int] | None = None,
 ) -> VerificationReport:
     """Export ``module`` (fp32, eval mode, CPU) to ``path`` and verify it.
 
@@ -181,6 +202,7 @@ def export_onnx(
         multiple_of: H and W must be multiples of this (4 for the CycleGAN generator).
         fp16: store fp16 weights/activations (fp32 I/O); verified with a looser tolerance.
         real_image: (H, W, C) uint8 image for the real-image check (a smooth synthetic one if None).
+        input_size: (H, W) of a fixed-size graph (batch 1, no dynamic axes; :mod:`export.fixed_size`); None: dynamic.
 
     Returns:
         The verification report (max abs differences per case).
@@ -195,7 +217,7 @@ def export_onnx(
     check_opset(opset)
     prepare_output(path)
     module = module.float().eval().cpu()
-    model = _export_to_proto(module, channels, opset, multiple_of)
+    model = _export_to_proto(module, channels, opset, multiple_of, input_size)
     if written_opset(model) != opset:
         raise UserError(f"--opset {opset}: the exporter wrote opset {written_opset(model)} instead; no file written")
     if fp16:
@@ -206,7 +228,7 @@ def export_onnx(
     with writing_output(path), tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.", suffix=".partial") as tmp:
         candidate = Path(tmp) / path.name
         save_onnx_atomic(model, candidate)
-        report = verify(candidate, module, channels, multiple_of, FP16_TOLERANCE if fp16 else FP32_TOLERANCE, real_image, input_range)
+        report = verify(candidate, module, channels, multiple_of, FP16_TOLERANCE if fp16 else FP32_TOLERANCE, real_image, input_range, input_size)
         if report.worst > report.tolerance:
             details = ", ".join(f"{name}: {diff:.2e}" for name, diff in report.max_abs_diff.items())
             raise ExportVerificationError(f"{path}: onnxruntime differs from PyTorch by more than {report.tolerance:g} ({details}); no file written")

@@ -16,6 +16,7 @@ from common.core.errors import UserError
 from common.io.resize_array import upscale_image, with_outscale
 from common.tiling.auto_tile import plan_tiles, tile_setting
 from common.tiling.grid import tiled_apply_numpy
+from export.fixed_size import fixed_tile
 from export.metadata import budget_from_metadata
 from export.runtime import OnnxSession
 
@@ -44,6 +45,12 @@ class OnnxUpscaler:
         radius = int(meta.get("tile_overlap", meta.get("receptive_radius", 40)))
         self.tile = tile_setting(tile, align)
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
+        self.window = self.session.input_size  # a fixed-size graph: every tile is a window of exactly this size
+        if self.window:
+            self.tile = fixed_tile(self.window, self.tile_pad)
+            if min(self.tile) < 1:
+                raise UserError(f"{path}: a tile overlap of {self.tile_pad} leaves no tile inside the graph's fixed "
+                                f"{self.window[0]}x{self.window[1]} input")
         self.alpha_upsampler, self.align = alpha_upsampler, align
         self._budget = budget_from_metadata(meta, self.scale, str(path))
 
@@ -52,7 +59,8 @@ class OnnxUpscaler:
         return self.tile if self.tile != "auto" else plan_tiles(height, width, self.tile_pad, self._budget, self.align)
 
     def _run(self, pixels: np.ndarray, progress=None) -> np.ndarray:
-        return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tiles_for(*pixels.shape[:2]), self.tile_pad, progress)
+        return tiled_apply_numpy(pixels, self.session.run_unit, self.scale, self.tiles_for(*pixels.shape[:2]), self.tile_pad, progress,
+                                 self.window)
 
     def upscale_video(self, source: str | os.PathLike, target: str | os.PathLike, options=None, progress=None,
                       outscale: float | None = None):

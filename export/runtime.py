@@ -10,7 +10,7 @@ import onnxruntime as ort
 from common.core.console import log
 from common.core.errors import UserError
 from export.metadata import check_metadata
-from export.model_document import check_agreement, checked_int, checked_range, document_of
+from export.model_document import check_agreement, checked_input_size, checked_int, checked_range, document_of
 
 PREFERRED_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
 
@@ -70,6 +70,7 @@ class OnnxSession:
             self.output_range = checked_range(self.document["output_range"])
             self.scale = checked_int(self.document["scale"], "scale")
             self.multiple_of = checked_int(self.document.get("multiple_of", 1), "multiple_of")
+            self.input_size = checked_input_size(self.document.get("input_size"))
             check_agreement(self.metadata, self.document, str(self.path))
         except (KeyError, ValueError) as exc:
             raise UserError(f"{self.path}: malformed gansuite metadata ({exc})") from None
@@ -81,14 +82,14 @@ class OnnxSession:
 
     def _check_scale_against_the_graph(self) -> None:
         """One tiny probe run: the metadata's scale must be what the graph does (else outputs would be misplaced)."""
-        side = 8 * self.multiple_of
+        side, width = self.input_size or (8 * self.multiple_of, 8 * self.multiple_of)
         channels = self.input_channels if isinstance(self.input_channels, int) else 3
         low, high = self.input_range
-        probe = np.full((1, channels, side, side), (low + high) / 2, dtype=np.float32)
+        probe = np.full((1, channels, side, width), (low + high) / 2, dtype=np.float32)
         try:
             height = self.run_array(probe).shape[2]
         except Exception as exc:  # onnxruntime's own error types
-            raise UserError(f"{self.path}: the graph fails on a {side}x{side} probe ({str(exc).strip().splitlines()[0][:160]})") from None
+            raise UserError(f"{self.path}: the graph fails on a {side}x{width} probe ({str(exc).strip().splitlines()[0][:160]})") from None
         if height != side * self.scale:
             raise UserError(f"{self.path}: metadata says scale {self.scale}, but the graph turns {side} pixels into {height}")
 

@@ -154,12 +154,13 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from export.fixed_size import parse_input_size
     from export.int8_choice import int8_policy_from_args
     from superres.onnx import export_sr_model
 
     export_sr_model(args.model, args.output, opset=args.opset, fp16=args.fp16, int8_calibration=args.int8,
                     overwrite=args.overwrite, verify_image=args.verify_image, arch=args.arch, denoise=args.denoise,
-                    int8_policy=int8_policy_from_args(args))
+                    int8_policy=int8_policy_from_args(args), input_size=args.input_size and parse_input_size(args.input_size))
     return 0
 
 

@@ -8,6 +8,7 @@ from common.core.console import log
 from common.core.errors import UserError
 from common.io.images import list_images, read_rgb8
 from common.tiling.feature_size import feature_bytes_per_pixel
+from export.fixed_size import check_input_size
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx
 from export.int8_choice import Int8Policy
@@ -18,13 +19,15 @@ from superres.pretrained import load_sr_model
 def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18, fp16: bool = False,
                     int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None,
                     arch: str = "auto", denoise: float | None = None, int8_policy: Int8Policy = Int8Policy(),
-                    announce: bool = True) -> VerificationReport:
+                    announce: bool = True, input_size: tuple[int, int] | None = None) -> VerificationReport:
     """Export an SR generator (``default`` at a ``denoise`` strength, ``clean``, a run directory, .safetensors or a
     released .pth) to a verified ONNX file.
 
     With ``int8_calibration`` (an image folder) the verified fp32 export is statically quantised to int8; where int8
     misses ``int8_policy`` (levels off fp32, speed) the fp32 graph is written instead, its metadata saying why.
     ``announce=False`` leaves out the fp32 verification line (for callers that say what they did themselves).
+    ``input_size`` (height, width) writes a fixed-size graph (:mod:`export.fixed_size`) for runtimes without dynamic
+    shapes; consumers run it on windows of that size.
     """
     output = Path(output)
     if output.suffix != ".onnx":
@@ -33,16 +36,22 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         raise UserError("--fp16 and --int8 are exclusive")
     if output.exists() and not overwrite:
         raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
+    if input_size and int8_calibration:
+        raise UserError("--input-size with --int8: not supported (quantise the dynamic graph; consumers tile it)")
     model, meta = load_sr_model(model_spec, arch, denoise)
+    if input_size:
+        check_input_size(input_size, model.receptive_radius, model.multiple_of)
     metadata = build_metadata(
         "superres", meta["kind"], meta["config"], model.config.scale, (0, 1), (0, 1),
         {"receptive_radius": model.receptive_radius, "tile_overlap": model.receptive_radius, "tile_multiple": model.multiple_of,
          "feature_bytes_per_pixel": feature_bytes_per_pixel(model, getattr(model.config, "in_channels", 3), multiple=model.multiple_of),
-         "source": str(model_spec), **({"denoise": meta["denoise"]} if "denoise" in meta else {})},
+         "source": str(model_spec), **({"denoise": meta["denoise"]} if "denoise" in meta else {}),
+         **({"input_size": list(input_size)} if input_size else {})},
     )
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)
     if not int8_calibration:
-        report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=overwrite)
+        report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=overwrite,
+                             input_size=input_size)
         if announce:
             _log_report(output, report)
         return report

@@ -274,6 +274,8 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --int8: the most 8-bit levels int8 may differ from fp32 on the verification image, else the fp32 "
                              "graph is written (default 4)")
     parser.add_argument("--int8-keep", action="store_true", help="with --int8: keep int8 even where it measures slower or less exact than fp32")
+    parser.add_argument("--input-size", metavar="HxW", help="a fixed-size graph (batch 1, e.g. 256x256) for runtimes without dynamic "
+                                                         "shapes (OpenCV 4.x DNN, some mobile/WebGPU paths); consumers run it on windows of this size")
     parser.add_argument("--verify-image", help="real image for the export check (default: the first calibration image or a synthetic one)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
 

@@ -7,6 +7,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from common.core.errors import UserError
+from common.tiling.fixed_window import cut_window, fixed_window
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
 NON_FINITE_OUTPUT = "the model's output holds NaN or infinite values (damaged or diverged weights); nothing was written"
@@ -46,13 +47,15 @@ def padded_box(box: tuple[int, int, int, int], pad: int, height: int, width: int
 
 
 def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, tile: Tile = 0, pad: int = 0,
-                      progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+                      progress: Callable[[int, int], None] | None = None, window: tuple[int, int] | None = None) -> np.ndarray:
     """:func:`common.tiling.torch_apply.tiled_apply` for a numpy function.
 
     Args:
         pixels: (H, W, C) uint8 or uint16 image.
         function: (1, C, h, w) float32 in [0, 1] -> (1, C, h*scale, w*scale) float32 in about [0, 1].
         scale / tile / pad / progress: as in :func:`common.tiling.torch_apply.tiled_apply`.
+        window: for a fixed-size graph, the (height, width) every call gets: a tile with its context, moved inside
+            the image (:func:`common.tiling.fixed_window.fixed_window`); ``tile`` should leave ``pad`` around it.
 
     Returns:
         (H*scale, W*scale, C) array of the input's dtype, clamped and rounded (half to even, as torch).
@@ -62,8 +65,13 @@ def tiled_apply_numpy(pixels: np.ndarray, function: ArrayFunction, scale: int, t
     output = np.empty((height * scale, width * scale, channels), dtype=pixels.dtype)
     boxes = list(tile_boxes(height, width, tile))
     for index, (top, left, bottom, right) in enumerate(boxes):
-        in_top, in_left, in_bottom, in_right = padded_box((top, left, bottom, right), pad, height, width)
-        patch = pixels[in_top:in_bottom, in_left:in_right].transpose(2, 0, 1)[None].astype(np.float32) / np.float32(peak)
+        if window is None:
+            in_top, in_left, in_bottom, in_right = padded_box((top, left, bottom, right), pad, height, width)
+            region = pixels[in_top:in_bottom, in_left:in_right]
+        else:
+            in_top, in_left, in_bottom, in_right = fixed_window((top, left, bottom, right), pad, height, width, window)
+            region = cut_window(pixels, (in_top, in_left, in_bottom, in_right))
+        patch = region.transpose(2, 0, 1)[None].astype(np.float32) / np.float32(peak)
         result = check_finite(function(np.ascontiguousarray(patch)))
         off_top, off_left = (top - in_top) * scale, (left - in_left) * scale
         result = result[0, :, off_top : off_top + (bottom - top) * scale, off_left : off_left + (right - left) * scale]
