@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -82,9 +83,7 @@ def parse_range(text: str) -> tuple[float, float]:
     return low, high
 
 
-def sidecar_path(onnx_path) -> "Path":
-    from pathlib import Path
-
+def sidecar_path(onnx_path) -> Path:
     return Path(str(onnx_path) + ".json")
 
 
