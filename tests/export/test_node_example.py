@@ -1,4 +1,5 @@
-"""examples/node: a Node.js app that knows only the .onnx file and its sidecar upscales like `superres upscale`.
+"""examples/node: a Node.js app on the gansuite-onnx package (js/) writes what `superres upscale` and `translate run`
+write, for PNG (RGB, RGBA, grey) and JPEG input.
 
 Skipped with a reason when node/npm are absent or the npm registry cannot be reached.
 """
@@ -15,39 +16,67 @@ from common.core.config import config_to_dict
 from common.io.images import read_image, write_image
 from common.weights.model_files import save_weights
 from superres.cli import main
-from superres.models import SRResNet, msrresnet_config
+from translate.cli import main as translate_main
+from translate.models import ResnetGenerator, ResnetGeneratorConfig
+from translate.onnx import export_translate_model
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "node"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "node"
+
+
+def _installed_package_is_current() -> bool:
+    """The example installs a copy of js/ (install-links): a copy older than js/src is reinstalled."""
+    copy = EXAMPLE / "node_modules" / "gansuite-onnx" / "src"
+    return copy.is_dir() and all((copy / f.name).is_file() and (copy / f.name).read_bytes() == f.read_bytes() for f in (ROOT / "js" / "src").glob("*.js"))
 
 
 @pytest.fixture(scope="module")
 def node_example():
     if not (shutil.which("node") and shutil.which("npm")):
         pytest.skip("node and npm are not installed")
-    if not (EXAMPLE / "node_modules" / "onnxruntime-node").is_dir():
+    if not ((EXAMPLE / "node_modules" / "sharp").is_dir() and _installed_package_is_current()):
         install = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
                                  env={**os.environ, "ONNXRUNTIME_NODE_INSTALL_CUDA": "skip"})
         if install.returncode != 0:
             pytest.skip(f"npm ci failed (offline?): {install.stderr.strip().splitlines()[-1] if install.stderr.strip() else install.returncode}")
-    return EXAMPLE / "upscale.js"
+    return EXAMPLE / "run_model.js"
 
 
-@pytest.mark.parametrize("channels", [3, 1, 4])
-def test_node_app_matches_superres_upscale(node_example, tmp_path, channels):
+@pytest.fixture(scope="module")
+def models(sr_model_file, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("node_models")
+    assert main(["export", str(sr_model_file), "-o", str(folder / "sr.onnx")]) == 0
     torch.manual_seed(0)
-    model = SRResNet(msrresnet_config(2, num_blocks=2, channels=8))
-    save_weights(model, tmp_path / "m.safetensors", "srresnet", config_to_dict(model.config))
-    assert main(["export", str(tmp_path / "m.safetensors"), "-o", str(tmp_path / "m.onnx")]) == 0
+    generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, upsample="resize_conv"))
+    save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
+    export_translate_model(folder / "g.safetensors", None, folder / "g.onnx")
+    return folder
+
+
+@pytest.mark.parametrize("name,channels", [("rgb.png", 3), ("grey.png", 1), ("rgba.png", 4), ("photo.jpg", 3)])
+def test_node_app_matches_the_cli(node_example, models, tmp_path, name, channels):
     yy, xx = np.mgrid[0:45, 0:70]
-    smooth = np.stack([(xx * 3) % 256, (yy * 5) % 256, (xx + 2 * yy) % 256, 255 - xx * 3], axis=2).astype(np.uint8)
-    write_image(tmp_path / "in.png", smooth[..., :channels] if channels != 1 else smooth[..., :1])
-    run = subprocess.run(["node", str(node_example), str(tmp_path / "m.onnx"), str(tmp_path / "in.png"), str(tmp_path / "node.png"), "--tile", "32"],
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert main(["upscale", str(tmp_path / "in.png"), "--model", str(tmp_path / "m.onnx"), "-o", str(tmp_path / "py.png"),
-                 "--tile", "32", "--alpha-upsampler", "model"]) == 0
-    node, python = read_image(tmp_path / "node.png").astype(int), read_image(tmp_path / "py.png").astype(int)
-    if channels == 1:
-        node = node[..., :1]  # the example writes grey as RGB with equal channels
-        assert node.shape == python.shape
-    assert node.shape == python.shape and np.abs(node - python).max() <= 1
+    smooth = np.stack([(xx * 3) % 256, (yy * 5) % 256, (xx + 2 * yy) % 256, np.clip(255 - xx * 4, 0, 255)], axis=2).astype(np.uint8)
+    write_image(tmp_path / name, smooth[..., 1:2] if channels == 1 else smooth[..., :channels])
+    for model, cli in (("sr.onnx", lambda out: main(["upscale", str(tmp_path / name), "--model", str(models / "sr.onnx"), "-o", out, "--tile", "32"])),
+                       ("g.onnx", lambda out: translate_main(["run", "--model", str(models / "g.onnx"), str(tmp_path / name), "-o", out]))):
+        tile = ["--tile", "32"] if model == "sr.onnx" else []  # a generator runs whole, as the CLI runs it
+        run = subprocess.run(["node", str(node_example), str(models / model), str(tmp_path / name), str(tmp_path / "node.png"), *tile],
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert cli(str(tmp_path / "cli.png")) == 0
+        node, python = read_image(tmp_path / "node.png").astype(int), read_image(tmp_path / "cli.png").astype(int)
+        assert node.shape == python.shape and node.shape[2] == channels  # grey stays grey, alpha stays
+        assert np.abs(node - python).max() <= 1, model
+        for leftover in ("node.png", "cli.png"):
+            (tmp_path / leftover).unlink()
+
+
+def test_node_app_errors_are_one_line(node_example, models, tmp_path):
+    for args, message in (([str(models / "sr.onnx"), str(tmp_path / "missing.png"), str(tmp_path / "o.png")], "missing.png: not a readable image"),
+                          ([str(tmp_path / "none.onnx"), str(tmp_path / "x.png"), str(tmp_path / "o.png")], "none.onnx.json: no such file"),
+                          ([str(models / "sr.onnx"), str(tmp_path / "x.png"), str(tmp_path / "o.gif")], "o.gif: write .png, .jpg or .webp")):
+        run = subprocess.run(["node", str(node_example), *args], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1 and run.stderr.strip().startswith("error: ") and message in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
