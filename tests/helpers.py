@@ -73,3 +73,10 @@ def forge_metadata(proto, **values: str) -> None:
     meta = {**{p.key: p.value for p in proto.metadata_props if p.key != DOCUMENT_KEY}, **values}
     del proto.metadata_props[:]
     onnx.helper.set_model_props(proto, {**meta, DOCUMENT_KEY: document_text(meta)})
+
+
+def js_package_copy_is_current(example: Path) -> bool:
+    """An example installs a copy of js/ (``install-links``): False when that copy is missing or older than js/src."""
+    source = Path(__file__).resolve().parents[1] / "js" / "src"
+    copy = example / "node_modules" / "gansuite-onnx" / "src"
+    return copy.is_dir() and all((copy / f.name).is_file() and (copy / f.name).read_bytes() == f.read_bytes() for f in source.glob("*.js"))

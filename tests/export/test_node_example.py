@@ -19,22 +19,17 @@ from superres.cli import main
 from translate.cli import main as translate_main
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.onnx import export_translate_model
+from tests.helpers import js_package_copy_is_current
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "node"
-
-
-def _installed_package_is_current() -> bool:
-    """The example installs a copy of js/ (install-links): a copy older than js/src is reinstalled."""
-    copy = EXAMPLE / "node_modules" / "gansuite-onnx" / "src"
-    return copy.is_dir() and all((copy / f.name).is_file() and (copy / f.name).read_bytes() == f.read_bytes() for f in (ROOT / "js" / "src").glob("*.js"))
 
 
 @pytest.fixture(scope="module")
 def node_example():
     if not (shutil.which("node") and shutil.which("npm")):
         pytest.skip("node and npm are not installed")
-    if not ((EXAMPLE / "node_modules" / "sharp").is_dir() and _installed_package_is_current()):
+    if not ((EXAMPLE / "node_modules" / "sharp").is_dir() and js_package_copy_is_current(EXAMPLE)):
         install = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
                                  env={**os.environ, "ONNXRUNTIME_NODE_INSTALL_CUDA": "skip"})
         if install.returncode != 0:

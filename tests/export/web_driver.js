@@ -1,7 +1,8 @@
-// Headless Chromium driver for tests/export/test_web_example.py: open the example page, upscale one image,
-// print {width, height, seconds, pixels} as JSON.   node web_driver.js EXAMPLE_DIR CHROMIUM URL TILE
+// Headless Chromium driver for tests/export/test_web_example.py: open the demo page, run one image, print
+// {width, height, channels, seconds, provider, decoder, pixels, png (the Save button's file, base64)} as JSON.
+//   node web_driver.js EXAMPLE_DIR CHROMIUM URL IMAGE TILE
 'use strict';
-const [exampleDir, chromium, url, tile] = process.argv.slice(2);
+const [exampleDir, chromium, url, image, tile] = process.argv.slice(2);
 const puppeteer = require(`${exampleDir}/node_modules/puppeteer-core`);
 
 (async () => {
@@ -11,7 +12,15 @@ const puppeteer = require(`${exampleDir}/node_modules/puppeteer-core`);
     const errors = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(url, { waitUntil: 'load' });
-    const result = await page.evaluate((size) => gansuiteUpscale('model.onnx', 'in.png', size), parseInt(tile, 10));
+    await page.waitForFunction('window.gansuiteReady === true', { timeout: 60000 });
+    const result = await page.evaluate(async (name, size) => {
+      const out = await window.gansuiteRun('model.onnx', name, size);
+      const { encodePng } = await import('./png.js');
+      const png = new Uint8Array(await (await encodePng({ ...out, data: Uint8ClampedArray.from(out.pixels) })).arrayBuffer());
+      let binary = '';
+      for (const byte of png) binary += String.fromCharCode(byte);
+      return { ...out, png: btoa(binary), isolated: self.crossOriginIsolated, status: document.getElementById('status').textContent };
+    }, image, parseInt(tile, 10));
     if (errors.length) throw new Error(errors.join('; '));
     process.stdout.write(JSON.stringify(result));
   } finally {
