@@ -31,7 +31,7 @@ from tests.helpers import js_package_copy_is_current
 from superres.models import SRResNet, msrresnet_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "web"
-DRIVER = Path(__file__).resolve().parent / "web_driver.js"
+DRIVER = EXAMPLE / "headless_run.js"
 
 
 def chromium() -> str:

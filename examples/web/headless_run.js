@@ -1,6 +1,6 @@
-// Headless Chromium driver for tests/export/test_web_example.py: open the demo page, run one image, print
+// Headless Chromium run of the demo page (tests/export/test_web_example.py, benchmarks/onnx_consumers.py): open it, run one image, print
 // {width, height, channels, seconds, provider, decoder, pixels, png (the Save button's file, base64)} as JSON.
-//   node web_driver.js EXAMPLE_DIR CHROMIUM URL IMAGE TILE
+//   node headless_run.js EXAMPLE_DIR CHROMIUM URL IMAGE TILE
 'use strict';
 const [exampleDir, chromium, url, image, tile] = process.argv.slice(2);
 const puppeteer = require(`${exampleDir}/node_modules/puppeteer-core`);
