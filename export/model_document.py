@@ -18,7 +18,7 @@ from export.metadata import parse_range
 SCHEMA = "gansuite-model/1"
 DOCUMENT_KEY = "gansuite_json"
 MAX_DOCUMENT_BYTES = 1 << 20  # a document is a few kB (400 calibration names included); refuse anything far larger
-JSON_KEYS = ("config", "domains", "calibration", "input_size")
+JSON_KEYS = ("config", "domains", "calibration", "input_size", "whole_image")
 INT_KEYS = ("scale", "receptive_radius", "tile_overlap", "multiple_of", "tile_multiple", "opset", "feature_bytes_per_pixel")
 
 
@@ -32,6 +32,9 @@ def usage_rules(meta: dict[str, str]) -> dict[str, Any]:
             "grey_rule": "replicate-average",
             "alpha_rule": "passthrough",
         }
+    if meta.get("io") == "uint8":  # export.uint8_graph: pixels in, pixels out, whole images
+        return {"border": "clip", "graph_min_size": 2, "tiles_exact": False, "suggested_tile": 0,
+                "grey_rule": "replicate-average", "alpha_rule": "bicubic"}
     return {
         "border": "clip",  # tiles are clipped at the image border, never padded: the graph pads with zeros itself
         "graph_min_size": 1,

@@ -99,13 +99,14 @@ def int8_agreement(path: Path, module, image: np.ndarray, input_range: tuple[flo
 
 def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir: str | os.PathLike, opset: int = 18,
                 input_range: tuple[float, float] = (0.0, 1.0), multiple_of: int = 1, real_image: np.ndarray | None = None,
-                overwrite: bool = False, policy: Int8Policy = Int8Policy()) -> Int8Report:
+                overwrite: bool = False, policy: Int8Policy = Int8Policy(), op_types: tuple[str, ...] | None = None) -> Int8Report:
     """Export ``module`` to a verified fp32 graph, quantise it to int8 on crops of ``calibration_dir``, check the
     int8 graph (spec-valid, unused opsets dropped, PSNR against PyTorch fp32 on the real image at least
     :data:`INT8_MIN_PSNR`) and write ``output`` atomically.
 
     When the int8 graph misses ``policy`` (too many levels off fp32, or not faster than fp32 on this CPU), the
     verified fp32 graph is written instead, its metadata saying why (``int8_fallback``); the report says so too.
+    ``op_types`` limits quantisation to those op types (:func:`quantize_int8`).
 
     Raises:
         UserError: calibration folder empty or too small; ExportVerificationError: a graph disagrees.
@@ -125,7 +126,8 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         fp32_path = Path(tmp) / "fp32.onnx"
         report = export_onnx(module, fp32_path, metadata, input_range=input_range, multiple_of=multiple_of, opset=opset, real_image=real_image)
         int8_path = Path(tmp) / "int8.onnx"
-        quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, CALIBRATION_CROP, CALIBRATION_COUNT, input_range, multiple_of))
+        quantize_int8(fp32_path, int8_path, calibration_crops(calibration_dir, CALIBRATION_CROP, CALIBRATION_COUNT, input_range, multiple_of),
+                      op_types=op_types)
         record = calibration_record([Path(path) for path in calibration_images(calibration_dir, CALIBRATION_COUNT)])
         record.update(crop=CALIBRATION_CROP, crops=CALIBRATION_COUNT, seed=0)
         quantized = onnx.load(str(int8_path))
@@ -161,11 +163,13 @@ def log_int8_report(output: Path, calibration_dir: str | os.PathLike, report: In
         log(f"{output}: int8 (calibrated on {calibration_dir}); fp32 graph verified, max |diff| {report.fp32_worst:.2e}; {measured}")
 
 
-def quantize_int8(fp32_path: Path, out_path: Path, crops: list[np.ndarray], keep_fp32_ends: bool = True) -> None:
+def quantize_int8(fp32_path: Path, out_path: Path, crops: list[np.ndarray], keep_fp32_ends: bool = True,
+                  op_types: tuple[str, ...] | None = None) -> None:
     """Write a QDQ int8 model of ``fp32_path`` to ``out_path``.
 
     ``keep_fp32_ends`` leaves the first and last conv in fp32: they hold the image-range signal where 8 bits
-    cost the most PSNR, for a small share of the compute.
+    cost the most PSNR, for a small share of the compute. ``op_types`` (None: every op onnxruntime can quantise)
+    limits quantisation to those op types, the rest staying fp32 between them.
     """
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -181,4 +185,5 @@ def quantize_int8(fp32_path: Path, out_path: Path, crops: list[np.ndarray], keep
             str(prepared), str(out_path), _ImageCalibrationReader(crops, input_name),
             quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=exclude,
+            **({"op_types_to_quantize": list(op_types)} if op_types else {}),
         )

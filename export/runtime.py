@@ -71,6 +71,7 @@ class OnnxSession:
             self.scale = checked_int(self.document["scale"], "scale")
             self.multiple_of = checked_int(self.document.get("multiple_of", 1), "multiple_of")
             self.input_size = checked_input_size(self.document.get("input_size"))
+            self.uint8_io = self.document.get("io") == "uint8"  # an image-in, image-out graph (export.uint8_graph)
             check_agreement(self.metadata, self.document, str(self.path))
         except (KeyError, ValueError) as exc:
             raise UserError(f"{self.path}: malformed gansuite metadata ({exc})") from None
@@ -85,9 +86,11 @@ class OnnxSession:
         side, width = self.input_size or (8 * self.multiple_of, 8 * self.multiple_of)
         channels = self.input_channels if isinstance(self.input_channels, int) else 3
         low, high = self.input_range
-        probe = np.full((1, channels, side, width), (low + high) / 2, dtype=np.float32)
         try:
-            height = self.run_array(probe).shape[2]
+            if self.uint8_io:
+                height = self.session.run(None, {self.input.name: np.full((side, width, 4), 128, np.uint8)})[0].shape[0]
+            else:
+                height = self.run_array(np.full((1, channels, side, width), (low + high) / 2, dtype=np.float32)).shape[2]
         except Exception as exc:  # onnxruntime's own error types
             raise UserError(f"{self.path}: the graph fails on a {side}x{width} probe ({str(exc).strip().splitlines()[0][:160]})") from None
         if height != side * self.scale:

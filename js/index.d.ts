@@ -67,6 +67,8 @@ export interface ModelDocument {
   suggested_tile?: number;
   /** fixed [height, width] of a graph exported with --input-size */
   input_size?: [number, number];
+  /** 'uint8': an --io uint8 graph (HxWx4 RGBA uint8 in and out, grey and alpha inside; whole images) */
+  io?: 'uint8';
   grey_rule: 'replicate-average';
   alpha_rule: 'bicubic' | 'model' | 'passthrough';
   precision: 'fp32' | 'fp16' | 'int8';

@@ -149,6 +149,9 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", help=MODEL_HELP)
     p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
+    p.add_argument("--io", choices=("float", "uint8"), default="float",
+                   help="uint8: an image-in, image-out graph (uint8 HxWx4 RGBA, as canvas ImageData, in and out; grey, alpha, "
+                        "clamping and rounding inside) for apps; float (default): float NCHW")
     add_export_arguments(p)
     add_offline_argument(p)
 
@@ -160,7 +163,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     export_sr_model(args.model, args.output, opset=args.opset, fp16=args.fp16, int8_calibration=args.int8,
                     overwrite=args.overwrite, verify_image=args.verify_image, arch=args.arch, denoise=args.denoise,
-                    int8_policy=int8_policy_from_args(args), input_size=args.input_size and parse_input_size(args.input_size))
+                    int8_policy=int8_policy_from_args(args), input_size=args.input_size and parse_input_size(args.input_size), io=args.io)
     return 0
 
 

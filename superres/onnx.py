@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+
 from common.core.console import log
 from common.core.errors import UserError
 from common.io.images import list_images, read_rgb8
@@ -19,7 +21,7 @@ from superres.pretrained import load_sr_model
 def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18, fp16: bool = False,
                     int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None,
                     arch: str = "auto", denoise: float | None = None, int8_policy: Int8Policy = Int8Policy(),
-                    announce: bool = True, input_size: tuple[int, int] | None = None) -> VerificationReport:
+                    announce: bool = True, input_size: tuple[int, int] | None = None, io: str = "float") -> VerificationReport:
     """Export an SR generator (``default`` at a ``denoise`` strength, ``clean``, a run directory, .safetensors or a
     released .pth) to a verified ONNX file.
 
@@ -27,7 +29,8 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
     misses ``int8_policy`` (levels off fp32, speed) the fp32 graph is written instead, its metadata saying why.
     ``announce=False`` leaves out the fp32 verification line (for callers that say what they did themselves).
     ``input_size`` (height, width) writes a fixed-size graph (:mod:`export.fixed_size`) for runtimes without dynamic
-    shapes; consumers run it on windows of that size.
+    shapes; consumers run it on windows of that size. ``io="uint8"`` writes an image-in, image-out graph
+    (:mod:`export.uint8_graph`) instead of the float NCHW one.
     """
     output = Path(output)
     if output.suffix != ".onnx":
@@ -38,6 +41,10 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
     if input_size and int8_calibration:
         raise UserError("--input-size with --int8: not supported (quantise the dynamic graph; consumers tile it)")
+    if io not in ("float", "uint8"):
+        raise UserError(f"--io {io}: expected float or uint8")
+    if io == "uint8" and (fp16 or int8_calibration or input_size):
+        raise UserError("--io uint8: an fp32 graph of dynamic size only (not with --fp16, --int8 or --input-size)")
     model, meta = load_sr_model(model_spec, arch, denoise)
     if input_size:
         check_input_size(input_size, model.receptive_radius, model.multiple_of)
@@ -48,6 +55,8 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
          "source": str(model_spec), **({"denoise": meta["denoise"]} if "denoise" in meta else {}),
          **({"input_size": list(input_size)} if input_size else {})},
     )
+    if io == "uint8":
+        return _export_uint8(model, output, metadata, opset, overwrite)
     real_image = read_rgb8(verify_image)[:128, :128] if verify_image else _first_image(int8_calibration)
     if not int8_calibration:
         report = export_onnx(model, output, metadata, fp16=fp16, opset=opset, real_image=real_image, overwrite=overwrite,
@@ -58,6 +67,23 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
     report = export_int8(model, output, metadata, int8_calibration, opset, real_image=real_image, overwrite=overwrite, policy=int8_policy)
     log_int8_report(output, int8_calibration, report)
     return report
+
+
+def _export_uint8(model, output: Path, metadata: dict[str, str], opset: int, overwrite: bool) -> VerificationReport:
+    from export.uint8_graph import Uint8SuperResolution, export_uint8_graph
+    from superres.upscaler import Upscaler
+
+    engine = Upscaler(model, device="cpu", tile=0, fast=False)
+
+    def reference(rgba):  # what the CLI writes for this image as a PNG: equal channels are a grey PNG
+        grey = (rgba[..., 0] == rgba[..., 1]).all() and (rgba[..., 1] == rgba[..., 2]).all()
+        out = engine.upscale_array(rgba[..., [0, 3]] if grey else rgba)
+        return np.concatenate([np.repeat(out[..., :1], 3, axis=2), out[..., 1:]], axis=2) if grey else out
+
+    differences = export_uint8_graph(Uint8SuperResolution(model, model.config.scale), output, metadata, reference, opset, overwrite)
+    log(f"{output}: uint8 RGBA in and out; verified against the CLI's engine, max "
+        + ", ".join(f"{name} {levels}" for name, levels in differences.items()) + " levels")
+    return VerificationReport({name: float(levels) for name, levels in differences.items()}, 1.0)
 
 
 def _first_image(folder: str | None):

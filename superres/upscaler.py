@@ -16,8 +16,7 @@ from PIL import Image
 from common.core.device import resolve_device
 from common.core.console import log
 from common.core.errors import UserError
-from common.degrade.matlab_bicubic import imresize
-from common.io.resize_array import resize_to, upscale_image, with_outscale  # noqa: F401  (re-exported: superres.upscaler.resize_to)
+from common.io.resize_array import resize_to, upscale_alpha, upscale_image, with_outscale  # noqa: F401  (re-exported: superres.upscaler.resize_to)
 from common.nn.blocks import fold_batch_norm
 from common.tiling.auto_tile import plan_tiles, tile_setting
 from common.tiling.grid import Tile
@@ -106,9 +105,6 @@ class Upscaler:
             tile = tile.contiguous(memory_format=torch.channels_last)
         return self.model(tile)
 
-    def _bicubic(self, tile: torch.Tensor) -> torch.Tensor:
-        return imresize(tile, float(self.scale))
-
     def tiles_for(self, height: int, width: int) -> Tile:
         """The tile (side, or (height, width) under ``auto``) an image of this size is upscaled in."""
         if self.tile != "auto":
@@ -144,7 +140,7 @@ class Upscaler:
                 alpha_up = self._run(np.repeat(alpha, 3, axis=2), self._network, None)
                 alpha_up = alpha_up.astype(np.float32).mean(axis=2, keepdims=True).round().astype(pixels.dtype)
             else:
-                alpha_up = tiled_apply(alpha, self._bicubic, self.scale, self.tiles_for(*alpha.shape[:2]), 8, "cpu")
+                alpha_up = upscale_alpha(alpha, self.scale)  # OpenCV's bicubic, as the ONNX engine and the model document say
             result = np.concatenate([result, alpha_up], axis=2)
         return result
 

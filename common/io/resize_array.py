@@ -18,6 +18,14 @@ def resize_to(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return resized.reshape(height, width, pixels.shape[2])
 
 
+def upscale_alpha(alpha: np.ndarray, scale: int) -> np.ndarray:
+    """(H, W, 1) uint8/uint16 alpha -> (H*scale, W*scale, 1) by OpenCV's bicubic (``INTER_CUBIC``): the
+    ``alpha_rule: bicubic`` of every exported model's document, so every engine (torch, ONNX, gansuite-onnx in
+    JS, the Python example) gives the same alpha."""
+    size = (alpha.shape[1] * scale, alpha.shape[0] * scale)
+    return cv2.resize(np.ascontiguousarray(alpha[..., 0]), size, interpolation=cv2.INTER_CUBIC)[..., None]
+
+
 def with_outscale(upscale_array, scale: int, outscale: float | None):
     """``upscale_array`` followed by a resize to ``outscale`` x the input size (when it differs from ``scale``)."""
     if outscale is None or outscale == scale:

@@ -108,8 +108,20 @@ def bicubic_opencv(plane: np.ndarray, scale: int) -> np.ndarray:
     return np.clip((down + (1 << 21)) >> 22, 0, 255).astype(np.uint8)
 
 
+def apply_uint8_graph(session: ort.InferenceSession, document: dict, pixels: np.ndarray) -> np.ndarray:
+    """An `--io uint8` graph: RGBA pixels in, RGBA pixels out (grey and alpha inside), whole image."""
+    channels = pixels.shape[2]
+    colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
+    alpha = pixels[..., -1:] if channels in (2, 4) else np.full((*pixels.shape[:2], 1), 255, np.uint8)
+    result = session.run(None, {document["input_name"]: np.ascontiguousarray(np.concatenate([colour, alpha], axis=2))})[0]
+    colour = result[..., :1] if channels <= 2 else result[..., :3]
+    return np.concatenate([colour, result[..., 3:]], axis=2) if channels in (2, 4) else colour
+
+
 def apply(session: ort.InferenceSession, document: dict, pixels: np.ndarray, tile: int) -> np.ndarray:
     """(H, W, C) uint8, C in 1..4 -> the result with the same channels: grey stays grey, alpha is kept."""
+    if document.get("io") == "uint8":
+        return apply_uint8_graph(session, document, pixels)
     channels = pixels.shape[2]
     rgb = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
     superres = document["task"] == "superres"

@@ -64,7 +64,7 @@ function applyView() {
   after.style.clipPath = `inset(0 0 0 ${$('split').value}%)`;
 }
 
-/** Load (once per URL), decode, run; resolves with what the test reads. */
+/** Load (once per URL), decode, run; resolves with what the headless runner reads (the result: window.gansuiteResult). */
 async function gansuiteRun(url, imageUrl, tile) {
   if (modelUrl !== url) {
     model = await load(url, { onNote: (line) => { $('provider').textContent = line; } });
@@ -85,8 +85,8 @@ async function gansuiteRun(url, imageUrl, tile) {
   $('status').textContent = `${input.width}x${input.height} -> ${result.width}x${result.height} in ${took.toFixed(2)} s`;
   draw(input, result);
   $('save').disabled = false;
-  return { width: result.width, height: result.height, channels: result.channels, seconds: took, provider: model.provider,
-           decoder: input.decoder, pixels: Array.from(result.data) };
+  window.gansuiteResult = result; // the pixels themselves, for the headless runner
+  return { width: result.width, height: result.height, channels: result.channels, seconds: took, provider: model.provider, decoder: input.decoder };
 }
 window.gansuiteRun = gansuiteRun;
 

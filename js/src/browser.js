@@ -36,6 +36,7 @@ function probe(document) {
 }
 
 async function selfCheck(document, gpuSession, cpuSession) {
+  if (document.io === 'uint8') return uint8SelfCheck(document, gpuSession, cpuSession);
   const { planes, height, width } = probe(document);
   const gpu = await graphRunner(ort, gpuSession, document)(planes, height, width);
   const cpu = await graphRunner(ort, cpuSession, document)(planes, height, width);
@@ -44,6 +45,16 @@ async function selfCheck(document, gpuSession, cpuSession) {
     const difference = Math.abs(Math.min(1, Math.max(0, gpu[i])) - Math.min(1, Math.max(0, cpu[i]))) * 255;
     worst = Number.isNaN(difference) ? Infinity : Math.max(worst, difference);
   }
+  return worst;
+}
+
+async function uint8SelfCheck(document, gpuSession, cpuSession) {
+  const side = 32, rgba = new Uint8Array(side * side * 4);
+  for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 2654435761) % 251;
+  const feed = { [document.input_name]: new ort.Tensor('uint8', rgba, [side, side, 4]) };
+  const [gpu, cpu] = [(await gpuSession.run(feed))[document.output_name].data, (await cpuSession.run(feed))[document.output_name].data];
+  let worst = 0;
+  for (let i = 0; i < cpu.length; i++) worst = Math.max(worst, Math.abs(gpu[i] - cpu[i]));
   return worst;
 }
 

@@ -53,6 +53,7 @@ export function readDocument(text, source) {
   } else {
     need(document, 'alpha_rule', (v) => v === 'passthrough', '"passthrough"', source);
   }
+  if (document.io !== undefined) need(document, 'io', (v) => v === 'uint8', '"uint8"', source);
   if (document.input_size !== undefined) {
     need(document, 'input_size', (v) => Array.isArray(v) && v.length === 2 && v.every((n) => isInt(n) && n >= 1 && n <= 8192), '[height, width]', source);
   }

@@ -3,6 +3,7 @@
 import { GansuiteError, readDocument, tileGeometry } from './document.js';
 import { upscaleImage } from './upscale.js';
 import { translateImage } from './translate.js';
+import { upscaleWithUint8Graph } from './uint8.js';
 
 export { GansuiteError, readDocument, tileGeometry, upscaleImage, translateImage };
 
@@ -41,14 +42,25 @@ export function graphRunner(ort, session, document) {
  * @param {string} source the file or URL, for messages
  * @param {string} provider the execution provider the session runs on
  */
+/** A uint8 graph (document io "uint8") as a function of HxWx4 RGBA pixels. */
+function uint8Runner(ort, session, document) {
+  return async (rgba, height, width) => {
+    const results = await session.run({ [document.input_name]: new ort.Tensor('uint8', rgba, [height, width, 4]) });
+    const output = results[document.output_name];
+    if (!output) throw new GansuiteError(`the graph has no output named ${JSON.stringify(document.output_name)}`);
+    return output.data;
+  };
+}
+
 export function createModel(ort, session, document, source, provider) {
-  const run = graphRunner(ort, session, document);
+  const uint8 = document.io === 'uint8';
+  const run = uint8 ? uint8Runner(ort, session, document) : graphRunner(ort, session, document);
   return {
     document,
     source,
     provider,
     /** Upscale {width, height, data, channels?} 8-bit pixels (see index.d.ts). */
-    upscale: (image, options) => upscaleImage(run, document, image, options),
+    upscale: (image, options) => (uint8 ? upscaleWithUint8Graph(run, document, image, options) : upscaleImage(run, document, image, options)),
     /** Translate {width, height, data, channels?} 8-bit pixels (see index.d.ts). */
     translate: (image, options) => translateImage(run, document, image, options),
     /** Free the session's memory. */

@@ -43,6 +43,7 @@ def models(sr_model_file, tmp_path_factory):
     folder = tmp_path_factory.mktemp("py_models")
     assert main(["export", str(sr_model_file), "-o", str(folder / "sr.onnx")]) == 0
     assert main(["export", str(sr_model_file), "-o", str(folder / "sr_fixed.onnx"), "--input-size", "24x32"]) == 0
+    assert main(["export", str(sr_model_file), "-o", str(folder / "sr_uint8.onnx"), "--io", "uint8"]) == 0
     torch.manual_seed(0)
     generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, upsample="resize_conv"))
     save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
@@ -56,7 +57,7 @@ def test_torch_free_example_matches_the_cli(bare_python, models, tmp_path, name)
     smooth = np.stack([(xx * 3) % 256, (yy * 5) % 256, (xx + 2 * yy) % 256, np.clip(255 - xx * 4, 0, 255)], axis=2).astype(np.uint8)
     pixels = {"grey.png": smooth[..., 1:2], "grey_alpha.png": smooth[..., 2:], "rgba.png": smooth}.get(name, smooth[..., :3])
     write_image(tmp_path / name, pixels)
-    for model in ("sr.onnx", "sr_fixed.onnx", "g.onnx"):
+    for model in ("sr.onnx", "sr_fixed.onnx", "sr_uint8.onnx", "g.onnx"):
         tile = ["--tile", "32"] if model == "sr.onnx" else []
         run = subprocess.run([str(bare_python), str(EXAMPLE), str(models / model), str(tmp_path / name), str(tmp_path / "py.png"), *tile],
                              capture_output=True, text=True, timeout=300)

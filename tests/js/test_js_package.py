@@ -64,6 +64,7 @@ def cases(tmp_path_factory):
     save_weights(sr, folder / "sr.safetensors", "srresnet", config_to_dict(sr.config))
     assert superres_main(["export", str(folder / "sr.safetensors"), "-o", str(folder / "sr.onnx")]) == 0
     assert superres_main(["export", str(folder / "sr.safetensors"), "-o", str(folder / "sr_fixed.onnx"), "--input-size", "24x32"]) == 0
+    assert superres_main(["export", str(folder / "sr.safetensors"), "-o", str(folder / "sr_uint8.onnx"), "--io", "uint8"]) == 0
     generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, upsample="resize_conv", residual_output=True, input_skip=True,
                                                      input_skip_gain=10.0))
     save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
@@ -81,6 +82,9 @@ def cases(tmp_path_factory):
                                   "-o", str(folder / f"{name}.fixed.png")]) == 0
             listed.append({"name": f"upscale {name} (fixed 24x32 graph)", "model": "sr_fixed.onnx", "op": "upscale", "options": {},
                            "input": source, "expected": _save_raw(folder / f"{name}.fixed.raw", read_image(folder / f"{name}.fixed.png"))})
+        # An image-in, image-out graph (--io uint8), against the float graph's CLI output: the same image.
+        listed.append({"name": f"upscale {name} (uint8 graph)", "model": "sr_uint8.onnx", "op": "upscale", "options": {}, "input": source,
+                       "expected": _save_raw(folder / f"{name}.u8.raw", read_image(folder / f"{name}.sr.png"))})
         assert translate_main(["run", "--model", str(folder / "g.onnx"), str(folder / f"{name}.png"), "-o", str(folder / f"{name}.g.png")]) == 0
         listed.append({"name": f"translate {name}", "model": "g.onnx", "op": "translate", "options": {}, "input": source,
                        "expected": _save_raw(folder / f"{name}.g.raw", read_image(folder / f"{name}.g.png"))})

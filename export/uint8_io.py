@@ -1,0 +1,53 @@
+"""The torch-free half of image-in, image-out graphs (:mod:`export.uint8_graph`): what their document says, and how
+a reader turns any image into the RGBA the graph takes and the result back."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from common.core.errors import UserError
+
+# "whole_image": the graph decides grey from its whole input, so it runs on whole images (a grey tile of a colour
+# image would be averaged); apps that must tile use the float graph.
+IO_KEYS = {"io": "uint8", "layout": "HWC", "channel_order": "RGBA", "input_dtype": "uint8", "output_dtype": "uint8",
+           "whole_image": "true"}
+
+
+def rgba_of(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, C) uint8, C in 1..4 -> (H, W, 4) RGBA: grey replicated, opaque alpha added."""
+    channels = pixels.shape[2]
+    colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
+    alpha = pixels[..., -1:] if channels in (2, 4) else np.full((*pixels.shape[:2], 1), 255, np.uint8)
+    return np.ascontiguousarray(np.concatenate([colour, alpha], axis=2))
+
+
+def back_to_channels(rgba: np.ndarray, channels: int) -> np.ndarray:
+    """The inverse of :func:`rgba_of` for a result: grey back to one channel (the graph made it equal), alpha dropped
+    where the input had none."""
+    colour = rgba[..., :1] if channels <= 2 else rgba[..., :3]
+    return np.concatenate([colour, rgba[..., 3:]], axis=2) if channels in (2, 4) else np.ascontiguousarray(colour)
+
+
+def verification_images() -> dict[str, np.ndarray]:
+    """RGBA test images: colour with varying alpha, opaque grey, an odd size, a flat one."""
+    yy, xx = np.mgrid[0:45, 0:70]
+    smooth = np.stack([(xx * 3) % 256, (yy * 5) % 256, (xx + 2 * yy) % 256, np.clip(255 - xx * 4, 0, 255)], axis=2).astype(np.uint8)
+    grey = np.concatenate([np.repeat(smooth[..., 1:2], 3, axis=2), np.full((45, 70, 1), 255, np.uint8)], axis=2)
+    noise = np.random.default_rng(0).integers(0, 256, (23, 37, 4), dtype=np.uint8)
+    return {"colour + alpha 45x70": smooth, "grey 45x70": grey, "noise 23x37": noise, "flat 9x8": np.full((9, 8, 4), 128, np.uint8)}
+
+
+def worst_level_difference(path: Path, reference) -> dict[str, int]:
+    """Max 8-bit difference between the uint8 graph and ``reference(rgba) -> rgba`` (the CLI's engine) per image."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    differences = {}
+    for name, image in verification_images().items():
+        actual = session.run(None, {"image": image})[0].astype(int)
+        expected = reference(image).astype(int)
+        if actual.shape != expected.shape:
+            raise UserError(f"{path}: the uint8 graph returned {actual.shape} for {name}, expected {expected.shape}")
+        differences[name] = int(np.abs(actual - expected).max())
+    return differences

@@ -1,0 +1,44 @@
+// Image-in, image-out graphs (`superres export --io uint8`): uint8 HxWx4 RGBA in, uint8 (H*s)x(W*s)x4 out, with the
+// network's scaling, grey, alpha, clamping and rounding inside the graph. They run on whole images (their document
+// says whole_image): the graph decides grey from what it is given, so a grey tile of a colour image would be
+// averaged. Here: any 1-4 channel image becomes RGBA, and the result goes back to the input's channels.
+import { GansuiteError } from './document.js';
+import { describeImage } from './pixels.js';
+import { progressCounter } from './upscale.js';
+
+function toRgba({ width, height, channels, data }) {
+  if (channels === 4) return data instanceof Uint8Array ? data : Uint8Array.from(data);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    const base = i * channels;
+    rgba[4 * i] = data[base];
+    rgba[4 * i + 1] = data[channels >= 3 ? base + 1 : base];
+    rgba[4 * i + 2] = data[channels >= 3 ? base + 2 : base];
+    rgba[4 * i + 3] = channels === 2 ? data[base + 1] : 255;
+  }
+  return rgba;
+}
+
+function fromRgba(rgba, count, channels) {
+  const out = new Uint8ClampedArray(count * channels);
+  const pick = channels === 1 ? [0] : channels === 2 ? [0, 3] : channels === 3 ? [0, 1, 2] : [0, 1, 2, 3];
+  for (let i = 0; i < count; i++) for (let c = 0; c < channels; c++) out[i * channels + c] = rgba[4 * i + pick[c]];
+  return out;
+}
+
+/**
+ * Upscale with a uint8 graph.
+ * @param {(rgba: Uint8Array, height: number, width: number) => Promise<Uint8Array>} run the graph on HxWx4
+ */
+export async function upscaleWithUint8Graph(run, document, image, options = {}) {
+  const info = describeImage(image, options);
+  const { width, height } = info;
+  if (Math.min(width, height) < 2) throw new GansuiteError(`image of ${width}x${height} pixels is too small to upscale`);
+  const progress = progressCounter(1, options);
+  progress.check();
+  const result = await run(toRgba(info), height, width);
+  const scale = document.scale, count = width * scale * height * scale;
+  if (result.length !== count * 4) throw new GansuiteError(`the graph returned ${result.length} values, expected ${count * 4}`);
+  progress.tick();
+  return { width: width * scale, height: height * scale, channels: info.channels, data: fromRgba(result, count, info.channels) };
+}
