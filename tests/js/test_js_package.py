@@ -69,6 +69,12 @@ def cases(tmp_path_factory):
                                                      input_skip_gain=10.0))
     save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
     export_translate_model(folder / "g.safetensors", None, folder / "g.onnx")
+    (folder / "calibration").mkdir()
+    yy, xx = np.mgrid[0:96, 0:96]
+    for i in range(8):
+        write_image(folder / "calibration" / f"{i}.png", np.stack([(xx * (i + 1)) % 256, (yy * 3 + i * 20) % 256, (xx + yy) % 256], 2).astype(np.uint8))
+    assert translate_main(["export", str(folder / "g.safetensors"), "-o", str(folder / "g8.onnx"), "--int8", str(folder / "calibration"),
+                           "--int8-keep"]) == 0
     listed = []
     for name, pixels in _images().items():
         write_image(folder / f"{name}.png", pixels)
@@ -88,6 +94,9 @@ def cases(tmp_path_factory):
         assert translate_main(["run", "--model", str(folder / "g.onnx"), str(folder / f"{name}.png"), "-o", str(folder / f"{name}.g.png")]) == 0
         listed.append({"name": f"translate {name}", "model": "g.onnx", "op": "translate", "options": {}, "input": source,
                        "expected": _save_raw(folder / f"{name}.g.raw", read_image(folder / f"{name}.g.png"))})
+        assert translate_main(["run", "--model", str(folder / "g8.onnx"), str(folder / f"{name}.png"), "-o", str(folder / f"{name}.g8.png")]) == 0
+        listed.append({"name": f"translate {name} (int8)", "model": "g8.onnx", "op": "translate", "options": {}, "input": source,
+                       "expected": _save_raw(folder / f"{name}.g8.raw", read_image(folder / f"{name}.g8.png"))})
     (folder / "cases.json").write_text(json.dumps(listed, indent=1))
     return folder
 
