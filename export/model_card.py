@@ -32,11 +32,17 @@ def _rows(document: dict[str, Any], name: str) -> list[tuple[str, str]]:
     multiple, minimum = document.get("multiple_of", 1), document.get("graph_min_size", 1)
     rows = [
         ("precision", document.get("precision", "fp32") + (f" (int8 not kept: {document['int8_fallback']})" if "int8_fallback" in document else "")),
-        ("input", f"`{document.get('input_name')}`: float NCHW RGB in [{low:g}, {high:g}] (8-bit value / 255, mapped linearly); "
+        ("input", f"`{document.get('input_name')}`: uint8 HxWx4 RGBA (canvas ImageData), any size of at least 2x2"
+                  if document.get("io") == "uint8" else
+                  f"`{document.get('input_name')}`: float NCHW RGB in [{low:g}, {high:g}] (8-bit value / 255, mapped linearly); "
                   + (f"fixed size 1x3x{document['input_size'][0]}x{document['input_size'][1]}: run windows of that size"
                      if document.get("input_size") else f"height and width multiples of {multiple}, at least {minimum}")),
-        ("output", f"`{document.get('output_name')}`: float NCHW RGB, about [{out_low:g}, {out_high:g}]: clamp, then round to 8 bits"),
-        ("tiles", (f"exact with {document.get('tile_overlap')} pixels of context per side; borders clipped, never padded"
+        ("output", f"`{document.get('output_name')}`: uint8 (H*{document.get('scale')})x(W*{document.get('scale')})x4 RGBA: "
+                   "grey, alpha, clamping and rounding done in the graph; run whole images"
+                   if document.get("io") == "uint8" else
+                   f"`{document.get('output_name')}`: float NCHW RGB, about [{out_low:g}, {out_high:g}]: clamp, then round to 8 bits"),
+        ("tiles", ("none: whole images (the graph decides grey from its whole input)" if document.get("io") == "uint8" else
+                   f"exact with {document.get('tile_overlap')} pixels of context per side; borders clipped, never padded"
                    if document.get("tiles_exact") else "approximate (InstanceNorm sees the whole input): run whole images; "
                    f"pad right and bottom by {document.get('border')} to a multiple of {multiple}, crop after")),
         ("grey / alpha", f"grey: {document.get('grey_rule')}; alpha: {document.get('alpha_rule')} (see `{name}.json`)"),
