@@ -24,6 +24,10 @@ INT_KEYS = ("scale", "receptive_radius", "tile_overlap", "multiple_of", "tile_mu
 
 def usage_rules(meta: dict[str, str]) -> dict[str, Any]:
     """What an app must do around the graph, by task (the same rules the CLI follows)."""
+    if meta.get("io") == "uint8":  # export.uint8_graph: pixels in, pixels out, whole images
+        translation = meta.get("task") == "translate"
+        return {"border": "reflect" if translation else "clip", "graph_min_size": 8 if translation else 2, "tiles_exact": False,
+                "suggested_tile": 0, "grey_rule": "replicate-average", "alpha_rule": "passthrough" if translation else "bicubic"}
     if meta.get("task") == "translate":
         return {
             "border": "reflect",  # pad right/bottom to a multiple of multiple_of (edge when the image is smaller), crop after
@@ -32,9 +36,6 @@ def usage_rules(meta: dict[str, str]) -> dict[str, Any]:
             "grey_rule": "replicate-average",
             "alpha_rule": "passthrough",
         }
-    if meta.get("io") == "uint8":  # export.uint8_graph: pixels in, pixels out, whole images
-        return {"border": "clip", "graph_min_size": 2, "tiles_exact": False, "suggested_tile": 0,
-                "grey_rule": "replicate-average", "alpha_rule": "bicubic"}
     return {
         "border": "clip",  # tiles are clipped at the image border, never padded: the graph pads with zeros itself
         "graph_min_size": 1,

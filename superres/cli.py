@@ -149,9 +149,6 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", help=MODEL_HELP)
     p.add_argument("--denoise", type=DENOISE, help=DENOISE_HELP)
     p.add_argument("--arch", choices=ARCH_CHOICES, default="auto", help=ARCH_HELP)
-    p.add_argument("--io", choices=("float", "uint8"), default="float",
-                   help="uint8: an image-in, image-out graph (uint8 HxWx4 RGBA, as canvas ImageData, in and out; grey, alpha, "
-                        "clamping and rounding inside) for apps; float (default): float NCHW")
     add_export_arguments(p)
     add_offline_argument(p)
 

@@ -24,10 +24,11 @@ INT8_OP_TYPES = ("Conv", "ConvTranspose")
 
 def export_translate_model(run: str | os.PathLike, direction: str | None, output: str | os.PathLike, opset: int = 18,
                            fp16: bool = False, overwrite: bool = False, verify_image: str | None = None,
-                           int8_calibration: str | None = None, int8_policy: Int8Policy = Int8Policy()) -> VerificationReport:
+                           int8_calibration: str | None = None, int8_policy: Int8Policy = Int8Policy(), io: str = "float") -> VerificationReport:
     """Export one direction of a run (or a generator .safetensors / junyanz .pth file). Input/output are in
     [-1, 1]; H and W must be multiples of 4 (the metadata says so; ``translate run`` pads automatically).
-    With ``int8_calibration`` (an image folder) the verified fp32 graph is statically quantised to int8."""
+    With ``int8_calibration`` (an image folder) the verified fp32 graph is statically quantised to int8.
+    ``io="uint8"`` writes an image-in, image-out graph instead (:class:`export.uint8_graph.Uint8Translation`)."""
     output = Path(output)
     if output.suffix != ".onnx":
         raise UserError(f"{output}: the output file must end in .onnx")
@@ -35,10 +36,16 @@ def export_translate_model(run: str | os.PathLike, direction: str | None, output
         raise UserError("--fp16 and --int8 are exclusive")
     if output.exists() and not overwrite:
         raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
+    if io not in ("float", "uint8"):
+        raise UserError(f"--io {io}: expected float or uint8")
+    if io == "uint8" and (fp16 or int8_calibration):
+        raise UserError("--io uint8: an fp32 graph only (not with --fp16 or --int8)")
     model, meta = load_generator(run, direction)
     metadata = build_metadata("translate", MODEL_KIND, meta["config"], 1, (-1, 1), (-1, 1),
                               {"direction": meta.get("direction", direction or ""), "domains": meta.get("domains", []),
                                "tile_overlap": 64})  # InstanceNorm: tiles are approximate, cross-fade this many pixels
+    if io == "uint8":
+        return _export_uint8(model, output, metadata, opset, overwrite)
     real = read_rgb8(verify_image)[:128, :128] if verify_image else None
     if int8_calibration:
         report = export_int8(model, output, metadata, int8_calibration, opset, input_range=(-1, 1), multiple_of=4, real_image=real,
@@ -48,3 +55,22 @@ def export_translate_model(run: str | os.PathLike, direction: str | None, output
     report = export_onnx(model, output, metadata, input_range=(-1, 1), multiple_of=4, opset=opset, fp16=fp16, real_image=real, overwrite=overwrite)
     log(f"{output}: verified against PyTorch, max |diff| {report.worst:.2e} <= {report.tolerance:g}")
     return report
+
+
+def _export_uint8(model, output: Path, metadata: dict[str, str], opset: int, overwrite: bool) -> VerificationReport:
+    import numpy as np
+
+    from export.uint8_graph import Uint8Translation, export_uint8_graph
+    from translate.translator import Translator
+
+    engine = Translator(model, device="cpu")
+
+    def reference(rgba):  # what `translate run` writes for this image as a PNG: equal channels are a grey PNG
+        grey = (rgba[..., 0] == rgba[..., 1]).all() and (rgba[..., 1] == rgba[..., 2]).all()
+        out = engine.translate_array(rgba[..., [0, 3]] if grey else rgba)
+        return np.concatenate([np.repeat(out[..., :1], 3, axis=2), out[..., 1:]], axis=2) if grey else out
+
+    differences = export_uint8_graph(Uint8Translation(model), output, metadata, reference, opset, overwrite)
+    log(f"{output}: uint8 RGBA in and out; verified against the CLI's engine, max "
+        + ", ".join(f"{name} {levels}" for name, levels in differences.items()) + " levels")
+    return VerificationReport({name: float(levels) for name, levels in differences.items()}, 1.0)

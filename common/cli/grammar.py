@@ -274,6 +274,9 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --int8: the most 8-bit levels int8 may differ from fp32 on the verification image, else the fp32 "
                              "graph is written (default 4)")
     parser.add_argument("--int8-keep", action="store_true", help="with --int8: keep int8 even where it measures slower or less exact than fp32")
+    parser.add_argument("--io", choices=("float", "uint8"), default="float",
+                        help="uint8: an image-in, image-out graph (uint8 HxWx4 RGBA, as canvas ImageData, in and out; grey, alpha, "
+                             "padding, clamping and rounding inside) for apps; float (default): float NCHW")
     parser.add_argument("--input-size", metavar="HxW", help="a fixed-size graph (batch 1, e.g. 256x256) for runtimes without dynamic "
                                                          "shapes (OpenCV 4.x DNN, some mobile/WebGPU paths); consumers run it on windows of this size")
     parser.add_argument("--verify-image", help="real image for the export check (default: the first calibration image or a synthetic one)")

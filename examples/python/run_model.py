@@ -113,7 +113,12 @@ def apply_uint8_graph(session: ort.InferenceSession, document: dict, pixels: np.
     channels = pixels.shape[2]
     colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
     alpha = pixels[..., -1:] if channels in (2, 4) else np.full((*pixels.shape[:2], 1), 255, np.uint8)
-    result = session.run(None, {document["input_name"]: np.ascontiguousarray(np.concatenate([colour, alpha], axis=2))})[0]
+    height, width = pixels.shape[:2]
+    minimum = document.get("graph_min_size", 1)  # translation graphs: 8; smaller images are edge-padded, then cropped
+    rgba = np.pad(np.concatenate([colour, alpha], axis=2), ((0, max(minimum - height, 0)), (0, max(minimum - width, 0)), (0, 0)), mode="edge")
+    result = session.run(None, {document["input_name"]: np.ascontiguousarray(rgba)})[0]
+    scale = document.get("scale", 1)
+    result = result[: height * scale, : width * scale]
     colour = result[..., :1] if channels <= 2 else result[..., :3]
     return np.concatenate([colour, result[..., 3:]], axis=2) if channels in (2, 4) else colour
 

@@ -3,7 +3,7 @@
 import { GansuiteError, readDocument, tileGeometry } from './document.js';
 import { upscaleImage } from './upscale.js';
 import { translateImage } from './translate.js';
-import { upscaleWithUint8Graph } from './uint8.js';
+import { translateWithUint8Graph, upscaleWithUint8Graph } from './uint8.js';
 
 export { GansuiteError, readDocument, tileGeometry, upscaleImage, translateImage };
 
@@ -62,7 +62,7 @@ export function createModel(ort, session, document, source, provider) {
     /** Upscale {width, height, data, channels?} 8-bit pixels (see index.d.ts). */
     upscale: (image, options) => (uint8 ? upscaleWithUint8Graph(run, document, image, options) : upscaleImage(run, document, image, options)),
     /** Translate {width, height, data, channels?} 8-bit pixels (see index.d.ts). */
-    translate: (image, options) => translateImage(run, document, image, options),
+    translate: (image, options) => (uint8 ? translateWithUint8Graph(run, document, image, options) : translateImage(run, document, image, options)),
     /** Free the session's memory. */
     release: () => session.release?.(),
   };

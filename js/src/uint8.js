@@ -27,10 +27,34 @@ function fromRgba(rgba, count, channels) {
 }
 
 /**
+ * Translate with a uint8 graph: the whole image, edge-padded right and bottom to the graph's minimum size.
+ * @param {(rgba: Uint8Array, height: number, width: number) => Promise<Uint8Array>} run the graph on HxWx4
+ */
+export async function translateWithUint8Graph(run, document, image, options = {}) {
+  if (document.task !== 'translate') throw new GansuiteError(`this is a ${document.task} model: use upscale(), not translate()`);
+  const info = describeImage(image, options);
+  const { width, height } = info;
+  const minimum = document.graph_min_size, h = Math.max(height, minimum), w = Math.max(width, minimum);
+  const rgba = toRgba(info), padded = new Uint8Array(h * w * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const source = (Math.min(y, height - 1) * width + Math.min(x, width - 1)) * 4;
+    padded.set(rgba.subarray(source, source + 4), (y * w + x) * 4);
+  }
+  const progress = progressCounter(1, options);
+  progress.check();
+  const result = await run(padded, h, w);
+  progress.tick();
+  const cropped = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) cropped.set(result.subarray(y * w * 4, (y * w + width) * 4), y * width * 4);
+  return { width, height, channels: info.channels, data: fromRgba(cropped, width * height, info.channels) };
+}
+
+/**
  * Upscale with a uint8 graph.
  * @param {(rgba: Uint8Array, height: number, width: number) => Promise<Uint8Array>} run the graph on HxWx4
  */
 export async function upscaleWithUint8Graph(run, document, image, options = {}) {
+  if (document.task !== 'superres') throw new GansuiteError(`this is a ${document.task} model: use translate(), not upscale()`);
   const info = describeImage(image, options);
   const { width, height } = info;
   if (Math.min(width, height) < 2) throw new GansuiteError(`image of ${width}x${height} pixels is too small to upscale`);

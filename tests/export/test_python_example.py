@@ -48,6 +48,7 @@ def models(sr_model_file, tmp_path_factory):
     generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, upsample="resize_conv"))
     save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
     export_translate_model(folder / "g.safetensors", None, folder / "g.onnx")
+    export_translate_model(folder / "g.safetensors", None, folder / "g_uint8.onnx", io="uint8")
     return folder
 
 
@@ -57,16 +58,16 @@ def test_torch_free_example_matches_the_cli(bare_python, models, tmp_path, name)
     smooth = np.stack([(xx * 3) % 256, (yy * 5) % 256, (xx + 2 * yy) % 256, np.clip(255 - xx * 4, 0, 255)], axis=2).astype(np.uint8)
     pixels = {"grey.png": smooth[..., 1:2], "grey_alpha.png": smooth[..., 2:], "rgba.png": smooth}.get(name, smooth[..., :3])
     write_image(tmp_path / name, pixels)
-    for model in ("sr.onnx", "sr_fixed.onnx", "sr_uint8.onnx", "g.onnx"):
+    for model in ("sr.onnx", "sr_fixed.onnx", "sr_uint8.onnx", "g.onnx", "g_uint8.onnx"):
         tile = ["--tile", "32"] if model == "sr.onnx" else []
         run = subprocess.run([str(bare_python), str(EXAMPLE), str(models / model), str(tmp_path / name), str(tmp_path / "py.png"), *tile],
                              capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr
-        cli = (translate_main(["run", "--model", str(models / model), str(tmp_path / name), "-o", str(tmp_path / "cli.png")]) if model == "g.onnx"
+        cli = (translate_main(["run", "--model", str(models / "g.onnx"), str(tmp_path / name), "-o", str(tmp_path / "cli.png")]) if model.startswith("g")
                else main(["upscale", str(tmp_path / name), "--model", str(models / model), "-o", str(tmp_path / "cli.png"), *tile]))
         assert cli == 0
         example, expected = read_image(tmp_path / "py.png").astype(int), read_image(tmp_path / "cli.png").astype(int)
-        assert example.shape == expected.shape == (*[side * (1 if model == "g.onnx" else 2) for side in pixels.shape[:2]], pixels.shape[2])
+        assert example.shape == expected.shape == (*[side * (1 if model.startswith("g") else 2) for side in pixels.shape[:2]], pixels.shape[2])
         assert np.abs(example - expected).max() <= 1, model
         (tmp_path / "py.png").unlink()
         (tmp_path / "cli.png").unlink()

@@ -52,7 +52,35 @@ def test_refusals_are_one_line_and_leave_nothing(sr_model_file, graphs, tmp_path
     assert "takes 8-bit images only" in capsys.readouterr().err
     # A graph that disagrees with the CLI's engine is not written.
     real = uint8_graph.worst_level_difference
-    monkeypatch.setattr(uint8_graph, "worst_level_difference", lambda path, reference: {**real(path, reference), "forced": 2})
+    monkeypatch.setattr(uint8_graph, "worst_level_difference", lambda path, reference, **options: {**real(path, reference, **options), "forced": 2})
     assert main(["export", str(sr_model_file), "-o", str(tmp_path / "bad.onnx"), "--io", "uint8"]) != 0
     assert "differs from the CLI by more than 1 level" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deep.png"]
+
+
+@pytest.mark.parametrize("size", [(33, 47), (5, 3)])
+def test_a_translation_uint8_graph_pads_inside_and_gives_the_float_graphs_image(tmp_path, size):
+    import torch
+
+    from common.core.config import config_to_dict
+    from common.weights.model_files import save_weights
+    from translate.cli import main as translate_main
+    from translate.models import ResnetGenerator, ResnetGeneratorConfig
+
+    torch.manual_seed(0)
+    generator = ResnetGenerator(ResnetGeneratorConfig(ngf=4, n_blocks=1, upsample="resize_conv", residual_output=True, input_skip=True,
+                                                     input_skip_gain=10.0))
+    save_weights(generator, tmp_path / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
+    for io in ("float", "uint8"):
+        assert translate_main(["export", str(tmp_path / "g.safetensors"), "-o", str(tmp_path / f"{io}.onnx"), "--io", io]) == 0
+    session = ort.InferenceSession(str(tmp_path / "uint8.onnx"), providers=["CPUExecutionProvider"])
+    assert session.run(None, {"image": np.zeros((13, 10, 4), np.uint8)})[0].shape == (13, 10, 4)  # any size of 8 or more
+    pixels = np.random.default_rng(1).integers(0, 256, (*size, 4), dtype=np.uint8)
+    write_image(tmp_path / "in.png", pixels)
+    for io in ("float", "uint8"):
+        assert translate_main(["run", "--model", str(tmp_path / f"{io}.onnx"), str(tmp_path / "in.png"), "-o", str(tmp_path / f"{io}.png")]) == 0
+    float_out, uint8_out = (read_image(tmp_path / f"{io}.png").astype(int) for io in ("float", "uint8"))
+    assert uint8_out.shape == float_out.shape == (*size, 4)
+    if min(size) >= 8:  # smaller images are edge-padded to 8 by the reader, not reflected by the graph
+        assert np.abs(uint8_out - float_out).max() <= 1
+    assert (uint8_out[..., 3] == pixels[..., 3]).all()  # alpha passes through

@@ -69,6 +69,7 @@ def cases(tmp_path_factory):
                                                      input_skip_gain=10.0))
     save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
     export_translate_model(folder / "g.safetensors", None, folder / "g.onnx")
+    export_translate_model(folder / "g.safetensors", None, folder / "g_uint8.onnx", io="uint8")
     (folder / "calibration").mkdir()
     yy, xx = np.mgrid[0:96, 0:96]
     for i in range(8):
@@ -94,6 +95,8 @@ def cases(tmp_path_factory):
         assert translate_main(["run", "--model", str(folder / "g.onnx"), str(folder / f"{name}.png"), "-o", str(folder / f"{name}.g.png")]) == 0
         listed.append({"name": f"translate {name}", "model": "g.onnx", "op": "translate", "options": {}, "input": source,
                        "expected": _save_raw(folder / f"{name}.g.raw", read_image(folder / f"{name}.g.png"))})
+        listed.append({"name": f"translate {name} (uint8 graph)", "model": "g_uint8.onnx", "op": "translate", "options": {}, "input": source,
+                       "expected": listed[-1]["expected"]})  # the float graph's CLI output
         assert translate_main(["run", "--model", str(folder / "g8.onnx"), str(folder / f"{name}.png"), "-o", str(folder / f"{name}.g8.png")]) == 0
         listed.append({"name": f"translate {name} (int8)", "model": "g8.onnx", "op": "translate", "options": {}, "input": source,
                        "expected": _save_raw(folder / f"{name}.g8.raw", read_image(folder / f"{name}.g8.png"))})
