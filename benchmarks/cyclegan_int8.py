@@ -40,8 +40,13 @@ def main() -> None:
     parser.add_argument("--direction", default=None)
     parser.add_argument("--task", choices=sorted(TASKS), default="grade")
     parser.add_argument("--images", type=int, default=40)
+    parser.add_argument("--all-ops", action="store_true", help="quantise every op onnxruntime can (the export before int8 was limited to convolutions)")
     parser.add_argument("--json")
     args = parser.parse_args()
+    if args.all_ops:
+        import translate.onnx
+
+        translate.onnx.INT8_OP_TYPES = None
     from common.io.images import list_images, read_rgb8
     from export.int8_choice import Int8Policy
     from export.onnx_translator import OnnxTranslator
@@ -68,7 +73,7 @@ def main() -> None:
         ops = quantised_ops(Path(tmp) / "int8.onnx")
     summary = {key: float(np.mean([row[key] for row in rows])) for key in ("fp32_vs_answer", "int8_vs_answer", "int8_vs_fp32")}
     summary.update(max_levels=max(row["max_levels"] for row in rows), images=len(rows), size=f"{image.shape[1]}x{image.shape[0]}",
-                   task=args.task, run=str(args.run), quantised_ops=ops)
+                   task=args.task, run=str(args.run), quantised_ops=ops, all_ops=args.all_ops)
     print(json.dumps(summary, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")

@@ -137,10 +137,10 @@ def export_int8(module, output: Path, metadata: dict[str, str], calibration_dir:
         onnx.save_model(quantized, str(int8_path))
         image = real_image if real_image is not None else synthetic_test_image()
         max_level, psnr = int8_agreement(int8_path, module, image, input_range, multiple_of)
-        fallback = int8_fallback_reason(max_level, None, None, policy)
+        fallback = int8_fallback_reason(max_level, None, None, policy, psnr)
         if not fallback and not policy.keep:
             int8_seconds, fp32_seconds = time_graphs([int8_path, fp32_path], input_range, multiple_of)
-            fallback = int8_fallback_reason(max_level, int8_seconds, fp32_seconds, policy)
+            fallback = int8_fallback_reason(max_level, int8_seconds, fp32_seconds, policy, psnr)
         if psnr < INT8_MIN_PSNR and not fallback:
             raise ExportVerificationError(f"{output}: int8 is {psnr:.1f} dB from PyTorch fp32 (max {max_level} levels), below {INT8_MIN_PSNR} dB; no file written")
         if fallback:

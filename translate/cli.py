@@ -81,7 +81,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise UserError("--input-size: translation graphs are exported with dynamic shapes only (InstanceNorm sees the whole "
                         "image, so a generator runs best on the whole image, padded to a multiple of 4)")
     export_translate_model(args.run, args.direction, args.output, args.opset, args.fp16, args.overwrite, args.verify_image, args.int8,
-                           int8_policy_from_args(args), io=args.io)
+                           int8_policy_from_args(args, translation=True), io=args.io)
     return 0
 
 

@@ -9,7 +9,7 @@ from common.core.errors import UserError
 from common.io.images import read_rgb8
 from export.metadata import build_metadata
 from export.onnx_export import VerificationReport, export_onnx
-from export.int8_choice import Int8Policy
+from export.int8_choice import TRANSLATION_POLICY, Int8Policy
 from export.quantize import export_int8, log_int8_report
 from translate.models import MODEL_KIND
 from translate.translator import load_generator
@@ -24,7 +24,7 @@ INT8_OP_TYPES = ("Conv", "ConvTranspose")
 
 def export_translate_model(run: str | os.PathLike, direction: str | None, output: str | os.PathLike, opset: int = 18,
                            fp16: bool = False, overwrite: bool = False, verify_image: str | None = None,
-                           int8_calibration: str | None = None, int8_policy: Int8Policy = Int8Policy(), io: str = "float") -> VerificationReport:
+                           int8_calibration: str | None = None, int8_policy: Int8Policy = TRANSLATION_POLICY, io: str = "float") -> VerificationReport:
     """Export one direction of a run (or a generator .safetensors / junyanz .pth file). Input/output are in
     [-1, 1]; H and W must be multiples of 4 (the metadata says so; ``translate run`` pads automatically).
     With ``int8_calibration`` (an image folder) the verified fp32 graph is statically quantised to int8.
