@@ -47,6 +47,7 @@ def _rows(document: dict[str, Any], name: str) -> list[tuple[str, str]]:
                    f"pad right and bottom by {document.get('border')} to a multiple of {multiple}, crop after")),
         ("grey / alpha", f"grey: {document.get('grey_rule')}; alpha: {document.get('alpha_rule')} (see `{name}.json`)"),
         ("source", f"`{document.get('source', 'a gansuite run')}`"),
+        ("training data", str(document.get("training_data", "unknown"))),
         ("made by", f"gansuite {document.get('version')}, ONNX opset {document.get('opset')}"),
     ]
     if isinstance(document.get("calibration"), dict):

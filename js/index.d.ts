@@ -72,6 +72,9 @@ export interface ModelDocument {
   grey_rule: 'replicate-average';
   alpha_rule: 'bicubic' | 'model' | 'passthrough';
   precision: 'fp32' | 'fp16' | 'int8';
+  /** the weights' licence ('unknown' for a user's own) and what they were trained on */
+  license?: string;
+  training_data?: string;
   version: string;
   [key: string]: unknown;
 }

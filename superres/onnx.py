@@ -52,7 +52,7 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
         "superres", meta["kind"], meta["config"], model.config.scale, (0, 1), (0, 1),
         {"receptive_radius": model.receptive_radius, "tile_overlap": model.receptive_radius, "tile_multiple": model.multiple_of,
          "feature_bytes_per_pixel": feature_bytes_per_pixel(model, getattr(model.config, "in_channels", 3), multiple=model.multiple_of),
-         "source": str(model_spec), **({"denoise": meta["denoise"]} if "denoise" in meta else {}),
+         "source": str(model_spec), **({"denoise": meta["denoise"]} if "denoise" in meta else {}), **sr_provenance(str(model_spec), meta),
          **({"input_size": list(input_size)} if input_size else {})},
     )
     if io == "uint8":
@@ -84,6 +84,20 @@ def _export_uint8(model, output: Path, metadata: dict[str, str], opset: int, ove
     log(f"{output}: uint8 RGBA in and out; verified against the CLI's engine, max "
         + ", ".join(f"{name} {levels}" for name, levels in differences.items()) + " levels")
     return VerificationReport({name: float(levels) for name, levels in differences.items()}, 1.0)
+
+
+def sr_provenance(spec: str, meta: dict) -> dict[str, str]:
+    """``license`` and ``training_data`` for the model document: the embedded models' own, a named release's
+    licence (its training data is its publisher's to say), or what a run recorded ("unknown" otherwise)."""
+    from superres.named_models import named_models
+    from superres.weights import EMBEDDED_LICENCE, EMBEDDED_TRAINING_DATA
+
+    if spec in EMBEDDED_TRAINING_DATA:
+        return {"license": EMBEDDED_LICENCE, "training_data": EMBEDDED_TRAINING_DATA[spec]}
+    named = named_models().get(spec)
+    if named is not None:
+        return {"license": named.licence, "training_data": f"see its publisher ({named.url})"}
+    return {"license": str(meta.get("license", "unknown")), "training_data": str(meta.get("training_data", "unknown"))}
 
 
 def _first_image(folder: str | None):

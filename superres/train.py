@@ -144,7 +144,8 @@ def build_sr_step(config: SRTrainConfig, loop_config: LoopConfig, device: torch.
     if config.stage == "gan":
         kwargs, config = _gan_parts(config, loop_config, device)
     eval_pairs = load_eval_set(config.val, config.model.scale) if config.val else []
-    metadata: dict[str, Any] = {"stage": config.stage, "degradation": "bicubic"}
+    # The folder's name, not its path: a model file should not carry the trainer's home directory.
+    metadata: dict[str, Any] = {"stage": config.stage, "degradation": "bicubic", "training_data": Path(config.data).name}
     if config.degradation is not None:
         metadata.update(degradation="realistic", degradation_settings=config_to_dict(config.degradation))
     step = SRStep(

@@ -11,6 +11,7 @@ import torch
 from common.core.errors import UserError
 from common.nn.discriminators import PatchGANConfig, PatchGANDiscriminator
 from common.train.loop import LoopConfig, fit
+from translate.data import training_data
 from translate.cut_step import CUTNetworks, CUTStep, PairedScores, encoder_features
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.patchnce import NCE_LAYERS, NCE_TEMPERATURE, PatchProjection
@@ -93,7 +94,7 @@ def build_cut_step(config: CUTConfig, steps_per_epoch: int, device: torch.device
     schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, schedule_factor(config, steps_per_epoch)) for opt in (optimizer_g, optimizer_d)]
     return CUTStep(networks, discriminator, optimizer_g, optimizer_d, *schedulers, gan_loss=config.gan_loss, lambda_gan=config.lambda_gan,
                    lambda_nce=config.lambda_nce, nce_identity=config.nce_identity, flip_equivariance=config.flip_equivariance,
-                   names=tuple(config.domains), export_metadata={"method": config.method, "preset": config.preset})
+                   names=tuple(config.domains), export_metadata={"method": config.method, "preset": config.preset, **training_data(config)})
 
 
 def train_cut(config: CUTConfig, loop_config: LoopConfig, run_dir: str | Path, resume: bool = False) -> dict[str, Any]:

@@ -130,3 +130,10 @@ class UnpairedDataset(Dataset):
         path_a = self.paths_a[order[position]]
         path_b = self.paths_b[int(rng.integers(len(self.paths_b)))]
         return {"a": self._load(path_a, rng), "b": self._load(path_b, rng)}
+
+
+def training_data(config) -> dict[str, str]:
+    """The ``training_data`` a run's exported generators record: the data folder's name (not its path, which would
+    carry the trainer's home directory) and the two domains."""
+    a, b = config.domains
+    return {"training_data": f"{Path(config.data).name}: {a} and {b}"}

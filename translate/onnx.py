@@ -43,6 +43,7 @@ def export_translate_model(run: str | os.PathLike, direction: str | None, output
     model, meta = load_generator(run, direction)
     metadata = build_metadata("translate", MODEL_KIND, meta["config"], 1, (-1, 1), (-1, 1),
                               {"direction": meta.get("direction", direction or ""), "domains": meta.get("domains", []),
+                               "license": str(meta.get("license", "unknown")), "training_data": str(meta.get("training_data", "unknown")),
                                "tile_overlap": 64})  # InstanceNorm: tiles are approximate, cross-fade this many pixels
     if io == "uint8":
         return _export_uint8(model, output, metadata, opset, overwrite)

@@ -13,6 +13,7 @@ from common.core.errors import UserError
 from common.nn.adversarial import GAN_KINDS
 from common.nn.discriminators import PatchGANConfig, PatchGANDiscriminator
 from common.train.loop import LoopConfig, fit, prepare_device
+from translate.data import training_data
 from translate.data import UnpairedDataset, find_domain_folders
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.step import CycleDiscriminators, CycleGANStep, CycleGenerators, schedule_factor, schedule_length
@@ -74,7 +75,7 @@ def build_cyclegan_step(config: CycleGANConfig, steps_per_epoch: int, device: to
     return CycleGANStep(
         generators, discriminators, optimizer_g, optimizer_d, *schedulers, gan_loss=config.gan_loss,
         lambda_cycle=config.lambda_cycle, lambda_identity=config.lambda_identity, gp_weight=config.gp_weight,
-        pool_size=config.pool_size, names=tuple(config.domains), export_metadata={"preset": config.preset},
+        pool_size=config.pool_size, names=tuple(config.domains), export_metadata={"preset": config.preset, **training_data(config)},
         cycle_lowpass=config.cycle_lowpass,
     )
 

@@ -15,6 +15,12 @@ from pathlib import Path
 EMBEDDED_MODELS = ("default", "clean")
 BLENDED_MODELS = ("default",)  # two ends each, blended by --denoise
 DEFAULT_DENOISE = 0.25  # chosen on a validation set (benchmarks/choose_denoise.py), never on Set5/Set14
+# What an export of an embedded model records as its provenance (model document: license, training_data).
+EMBEDDED_LICENCE = "MIT"  # trained by this project, released under its licence
+EMBEDDED_TRAINING_DATA = {
+    "default": "BSDS400 (400 Berkeley photos), degraded by the Real-ESRGAN pipeline (light and full noise ends)",
+    "clean": "BSDS400 (400 Berkeley photos), MATLAB-bicubic x4 downscaling",
+}
 
 
 def _embedded(name: str) -> Path:

@@ -97,3 +97,13 @@ def test_flat_keys_that_disagree_with_the_document_are_refused(sr_model_file, tm
     onnx.save(model, str(tmp_path / "two_faced.onnx"))
     with pytest.raises(UserError, match="scale '4' disagrees with the gansuite_json document's 2"):
         OnnxSession(tmp_path / "two_faced.onnx", device="cpu")
+
+
+def test_provenance_of_embedded_named_and_own_models():
+    from superres.onnx import sr_provenance
+
+    assert sr_provenance("clean", {}) == {"license": "MIT", "training_data": "BSDS400 (400 Berkeley photos), MATLAB-bicubic x4 downscaling"}
+    named = sr_provenance("RealESRGAN_x4plus", {})
+    assert named["license"] == "BSD-3-Clause" and named["training_data"].startswith("see its publisher (https://github.com/xinntao/")
+    assert sr_provenance("runs/x", {"training_data": "BSDS400"}) == {"license": "unknown", "training_data": "BSDS400"}
+    assert sr_provenance("own.safetensors", {}) == {"license": "unknown", "training_data": "unknown"}

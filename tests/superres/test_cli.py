@@ -95,6 +95,9 @@ def test_train_cli_pretrain_then_gan_needs_vgg(tmp_path, capsys):
             "--channels", "8", "--hr-size", "16", "--batch-size", "2", "--max-steps", "3", "--device", "cpu"]
     assert main(args) == 0
     assert (run / "model.safetensors").is_file() and (run / "model.json").is_file()
+    assert json.loads((run / "model.json").read_text())["training_data"] == "d"  # the folder's name, never its path
+    assert main(["export", str(run), "-o", str(tmp_path / "pre.onnx")]) == 0
+    assert json.loads((tmp_path / "pre.onnx.json").read_text())["training_data"] == "d"
     gan = ["train", "--data", str(data), "--out", str(tmp_path / "gan"), "--scale", "2", "--stage", "gan", "--init", str(run),
            "--hr-size", "16", "--max-steps", "2", "--vgg-weights", str(tmp_path / "absent.pth")]
     assert main(gan) == 2

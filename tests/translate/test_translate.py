@@ -229,6 +229,8 @@ def test_export_and_onnx_run_match_torch(tmp_path, domains, monkeypatch):
     loop = LoopConfig(max_steps=1, batch_size=1, log_every=1, sample_every=0, checkpoint_every=0, validate_every=0, ema_decay=0)
     train_cyclegan(_tiny(domains), loop, tmp_path / "run")
     assert main(["export", str(tmp_path / "run"), "--direction", "summer2winter", "-o", str(tmp_path / "m.onnx")]) == 0
+    document = json.loads((tmp_path / "m.onnx.json").read_text())
+    assert document["training_data"] == "data: summer and winter" and document["license"] == "unknown"  # the folder's name, never its path
     image = np.random.default_rng(1).integers(0, 256, (30, 26, 3), dtype=np.uint8)
     torch_out = Translator.from_checkpoint(tmp_path / "run", "summer2winter", device="cpu")(image)
     onnx_out = Translator.from_onnx(tmp_path / "m.onnx", device="cpu")(image)
