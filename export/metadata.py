@@ -124,8 +124,8 @@ def budget_from_metadata(meta: dict[str, str], scale: int, source: str = "model"
     if text is None:
         return cpu_budget(4 * 64, LIVE_MAPS_AT_PEAK * 4 * 64 * scale * scale)
     try:
-        features = int(text)
-    except ValueError:
+        features = int(text) if not isinstance(text, (bool, float)) else -1
+    except (TypeError, ValueError):
         features = -1
     if not 4 <= features <= MAX_FEATURE_BYTES_PER_PIXEL:
         raise UserError(f"{source}: malformed gansuite metadata (feature_bytes_per_pixel {text!r} must be a whole number in 4..{MAX_FEATURE_BYTES_PER_PIXEL})")

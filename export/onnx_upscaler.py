@@ -18,6 +18,7 @@ from common.tiling.grid import tiled_apply_numpy
 from export.fixed_size import fixed_tile
 from export.uint8_io import back_to_channels, rgba_of
 from export.metadata import budget_from_metadata
+from export.model_document import checked_int
 from export.runtime import OnnxSession
 
 
@@ -39,10 +40,15 @@ class OnnxUpscaler:
         if alpha_upsampler not in ("bicubic", "model"):
             raise UserError(f"alpha upsampler {alpha_upsampler!r}: expected bicubic or model")
         self.session = OnnxSession(path, device=device, threads=threads, task="superres")
-        meta = self.session.metadata
+        document = self.session.document  # the one description every reader uses (export.model_document)
         self.scale = self.session.scale
-        align = int(meta.get("tile_multiple", 1))
-        radius = int(meta.get("tile_overlap", meta.get("receptive_radius", 40)))
+        try:
+            align = checked_int(document.get("tile_multiple", 1), "tile_multiple")
+            radius = checked_int(document.get("tile_overlap", document.get("receptive_radius", 40)), "tile_overlap")
+        except ValueError as exc:
+            raise UserError(f"{path}: malformed gansuite metadata ({exc})") from None
+        if not (1 <= align <= 64 and 0 <= radius <= 4096):
+            raise UserError(f"{path}: malformed gansuite metadata (tile_multiple {align} must be 1..64, tile_overlap {radius} 0..4096)")
         self.tile = tile_setting(tile, align)
         self.tile_pad = -(-(radius if tile_pad is None else tile_pad) // align) * align
         self.window = self.session.input_size  # a fixed-size graph: every tile is a window of exactly this size
@@ -52,7 +58,7 @@ class OnnxUpscaler:
                 raise UserError(f"{path}: a tile overlap of {self.tile_pad} leaves no tile inside the graph's fixed "
                                 f"{self.window[0]}x{self.window[1]} input")
         self.alpha_upsampler, self.align = alpha_upsampler, align
-        self._budget = budget_from_metadata(meta, self.scale, str(path))
+        self._budget = budget_from_metadata(document, self.scale, str(path))
 
     def tiles_for(self, height: int, width: int):
         """The tile (side, or (height, width) under ``auto``) an image of this size is upscaled in."""

@@ -4,6 +4,7 @@ option, a non-zero exit and nothing written."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -158,3 +159,23 @@ def test_the_metadata_records_the_opset_written(tmp_path, model):  # noqa: F811
     written = next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
     meta = {p.key: p.value for p in proto.metadata_props}
     assert written == 17 and meta["opset"] == "17" and json.loads((tmp_path / "m.onnx.json").read_text())["opset"] == 17
+
+
+@pytest.mark.parametrize("key, value, message", [("tile_overlap", "abc", "tile_overlap 'abc' is not an integer"),
+                                                 ("tile_overlap", "99999", "tile_overlap 99999 0..4096"),
+                                                 ("tile_multiple", "0", "tile_multiple 0 must be 1..64"),
+                                                 ("input_size", "[0, 5]", "input_size [0, 5] is not [height, width]")])
+def test_onnx_tile_rules_from_the_document_are_checked(tmp_path, model, key, value, message):  # noqa: F811
+    """The upscaler reads its tile rules from the model document; a forged one is one error line, not a traceback."""
+    import onnx
+
+    from export.onnx_upscaler import OnnxUpscaler
+    from tests.helpers import forge_metadata
+    from superres.onnx import export_sr_model
+
+    export_sr_model(model, tmp_path / "m.onnx")
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    forge_metadata(proto, **{key: value})
+    onnx.save(proto, str(tmp_path / "liar.onnx"))
+    with pytest.raises(UserError, match=re.escape(message)):
+        OnnxUpscaler(tmp_path / "liar.onnx", device="cpu")
