@@ -29,6 +29,11 @@ def packets(path):
         return [(p.pts, p.dts, bytes(p)) for p in container.demux(video=0) if p.size]
 
 
+def keyframes(path):
+    with av.open(str(path)) as container:
+        return [p.pts for p in container.demux(video=0) if p.size and p.is_keyframe]
+
+
 @pytest.mark.parametrize("vfr", [False, True], ids=["constant-rate", "variable-rate"])
 @pytest.mark.parametrize("ext", [".mp4", ".mkv"])
 def test_frames_timestamps_and_sound_are_the_inputs(tmp_path, vfr, ext):
@@ -88,7 +93,16 @@ def test_an_interrupted_run_resumes_and_equals_a_straight_one(tmp_path):
     calls.clear()
     result = process_video(source, target, double_counting(calls), VideoOptions(segment_frames=8))
     assert result.resumed_from == 16 and len(calls) == 14
-    assert packets(target) == packets(tmp_path / "straight.mp4")
+    # The same video as the straight run: frame for frame, keyframe for keyframe, the same timestamps. Not byte for
+    # byte: libx264 in PyAV 18's FFmpeg is not reproducible across encoders made in one process (measured: of 10
+    # straight runs of this clip, 2 to 5 differ from the first in a few bytes, even with x264 threads=1), so packet
+    # equality failed one CI run in five while the frames differ by rounding only.
+    resumed, straight = packets(target), packets(tmp_path / "straight.mp4")
+    assert [(pts, dts) for pts, dts, _ in resumed] == [(pts, dts) for pts, dts, _ in straight]
+    assert keyframes(target) == keyframes(tmp_path / "straight.mp4")
+    resumed_frames, straight_frames = decoded_rgb(target), decoded_rgb(tmp_path / "straight.mp4")
+    assert len(resumed_frames) == len(straight_frames) == 30
+    assert max(np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(resumed_frames, straight_frames)) < 1
     assert audio_packets(target) == audio_packets(source)
 
 
