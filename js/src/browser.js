@@ -9,6 +9,7 @@
 // one note saying why. WASM uses more than one thread only on a cross-origin isolated page (COOP/COEP headers).
 import * as ortModule from 'onnxruntime-web';
 import { createModel, GansuiteError, graphRunner, readDocument } from './model.js';
+import { toRgba } from './pixels.js';
 
 export { GansuiteError, readDocument } from './model.js';
 export { resizeBicubic } from './bicubic.js';
@@ -98,16 +99,8 @@ export async function load(url, options = {}) {
   return createModel(ort, wasm, document, source, 'wasm');
 }
 
-/** An RGBA result as canvas ImageData (grey and RGB results are expanded to RGBA). */
-export function toImageData({ width, height, channels, data }) {
-  if (channels === 4) return new ImageData(data, width, height);
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0; i < width * height; i++) {
-    const base = i * channels;
-    rgba[4 * i] = data[base];
-    rgba[4 * i + 1] = data[channels >= 3 ? base + 1 : base];
-    rgba[4 * i + 2] = data[channels >= 3 ? base + 2 : base];
-    rgba[4 * i + 3] = channels === 2 || channels === 4 ? data[base + channels - 1] : 255;
-  }
-  return new ImageData(rgba, width, height);
+/** A result as canvas ImageData (grey and RGB results are expanded to RGBA). */
+export function toImageData(result) {
+  const rgba = toRgba(result);
+  return new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), result.width, result.height);
 }

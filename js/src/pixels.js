@@ -88,3 +88,17 @@ export function roundEven(value) {
   if (fraction < 0.5) return floor;
   return floor % 2 === 0 ? floor : floor + 1;
 }
+
+/** Any 1-4 channel image as RGBA (grey replicated, alpha 255 where there is none); RGBA itself is returned as it is. */
+export function toRgba({ width, height, channels, data }) {
+  if (channels === 4) return data instanceof Uint8Array ? data : Uint8Array.from(data);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    const base = i * channels;
+    rgba[4 * i] = data[base];
+    rgba[4 * i + 1] = data[channels >= 3 ? base + 1 : base];
+    rgba[4 * i + 2] = data[channels >= 3 ? base + 2 : base];
+    rgba[4 * i + 3] = channels === 2 ? data[base + 1] : 255;
+  }
+  return rgba;
+}

@@ -3,21 +3,8 @@
 // says whole_image): the graph decides grey from what it is given, so a grey tile of a colour image would be
 // averaged. Here: any 1-4 channel image becomes RGBA, and the result goes back to the input's channels.
 import { GansuiteError } from './document.js';
-import { describeImage } from './pixels.js';
+import { describeImage, toRgba } from './pixels.js';
 import { progressCounter } from './upscale.js';
-
-function toRgba({ width, height, channels, data }) {
-  if (channels === 4) return data instanceof Uint8Array ? data : Uint8Array.from(data);
-  const rgba = new Uint8Array(width * height * 4);
-  for (let i = 0; i < width * height; i++) {
-    const base = i * channels;
-    rgba[4 * i] = data[base];
-    rgba[4 * i + 1] = data[channels >= 3 ? base + 1 : base];
-    rgba[4 * i + 2] = data[channels >= 3 ? base + 2 : base];
-    rgba[4 * i + 3] = channels === 2 ? data[base + 1] : 255;
-  }
-  return rgba;
-}
 
 function fromRgba(rgba, count, channels) {
   const out = new Uint8ClampedArray(count * channels);

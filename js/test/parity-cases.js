@@ -10,10 +10,17 @@ export function maxDifference(a, b) {
   return worst;
 }
 
+/** PSNR in dB of two equal-length 8-bit arrays (Infinity when equal). */
+export function psnr(a, b) {
+  let squares = 0;
+  for (let i = 0; i < a.length; i++) squares += (a[i] - b[i]) ** 2;
+  return squares === 0 ? Infinity : 10 * Math.log10((255 * 255 * a.length) / squares);
+}
+
 /**
  * @param {(name: string) => Promise<object>} load a model by its file name in the cases folder
  * @param {(name: string) => Promise<Uint8Array>} readBytes a file of the cases folder
- * @returns {Promise<{name: string, maxDifference: number, seconds: number, shape: number[]}[]>}
+ * @returns {Promise<{name: string, maxDifference: number, psnr: number, seconds: number, shape: number[]}[]>}
  */
 export async function runCases(load, readBytes) {
   const cases = JSON.parse(new TextDecoder().decode(await readBytes('cases.json')));
@@ -31,6 +38,7 @@ export async function runCases(load, readBytes) {
     results.push({
       name: item.name,
       maxDifference: shapeOk ? maxDifference(out.data, expected) : Infinity,
+      psnr: shapeOk ? psnr(out.data, expected) : 0,
       seconds: (Date.now() - started) / 1000,
       shape: [out.height, out.width, out.channels],
     });

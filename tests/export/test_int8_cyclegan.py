@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from common.core.config import config_to_dict
-from common.io.images import write_image
 from common.weights.model_files import save_weights
 from translate.cli import main as translate_main
+from tests.helpers import make_image_folder
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 
 
@@ -20,10 +20,7 @@ def int8_graph(tmp_path_factory):
     generator = ResnetGenerator(ResnetGeneratorConfig(ngf=8, n_blocks=2, upsample="resize_conv", residual_output=True, input_skip=True,
                                                      input_skip_gain=10.0))
     save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
-    (folder / "calibration").mkdir()
-    yy, xx = np.mgrid[0:96, 0:96]
-    for i in range(8):
-        write_image(folder / "calibration" / f"{i}.png", np.stack([(xx * (i + 1)) % 256, (yy * 3 + i * 20) % 256, (xx + yy) % 256], 2).astype(np.uint8))
+    make_image_folder(folder / "calibration", count=8, size=(96, 96))
     assert translate_main(["export", str(folder / "g.safetensors"), "-o", str(folder / "g8.onnx"), "--int8", str(folder / "calibration"),
                            "--int8-keep"]) == 0
     return folder / "g8.onnx"

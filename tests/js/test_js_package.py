@@ -18,9 +18,11 @@ import torch
 from common.core.config import config_to_dict
 from common.io.images import read_image, write_image
 from common.weights.model_files import save_weights
+from export.int8_choice import TRANSLATION_MIN_PSNR
 from superres.cli import main as superres_main
 from superres.models import SRResNet, msrresnet_config
 from translate.cli import main as translate_main
+from tests.helpers import make_image_folder
 from translate.models import ResnetGenerator, ResnetGeneratorConfig
 from translate.onnx import export_translate_model
 
@@ -70,10 +72,7 @@ def cases(tmp_path_factory):
     save_weights(generator, folder / "g.safetensors", "resnet_generator", config_to_dict(generator.config))
     export_translate_model(folder / "g.safetensors", None, folder / "g.onnx")
     export_translate_model(folder / "g.safetensors", None, folder / "g_uint8.onnx", io="uint8")
-    (folder / "calibration").mkdir()
-    yy, xx = np.mgrid[0:96, 0:96]
-    for i in range(8):
-        write_image(folder / "calibration" / f"{i}.png", np.stack([(xx * (i + 1)) % 256, (yy * 3 + i * 20) % 256, (xx + yy) % 256], 2).astype(np.uint8))
+    make_image_folder(folder / "calibration", count=8, size=(96, 96))
     assert translate_main(["export", str(folder / "g.safetensors"), "-o", str(folder / "g8.onnx"), "--int8", str(folder / "calibration"),
                            "--int8-keep"]) == 0
     listed = []
@@ -125,4 +124,9 @@ def test_browser_package_matches_the_cli(package, cases):
     assert len(report["cases"]) == len(json.loads((cases / "cases.json").read_text()))
     print(json.dumps(report))
     for case in report["cases"]:
-        assert case["maxDifference"] <= 1, case
+        if "(int8)" in case["name"]:
+            # WASM's int8 kernels round differently from the CPU provider's, and InstanceNorm amplifies it (up to 10
+            # levels seen): held to the PSNR floor int8 translation exports are judged by (null: identical).
+            assert case["psnr"] is None or case["psnr"] >= TRANSLATION_MIN_PSNR, case
+        else:
+            assert case["maxDifference"] <= 1, case
