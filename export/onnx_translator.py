@@ -9,7 +9,7 @@ import numpy as np
 from common.core.errors import UserError
 from common.tiling.grid import blended_tiled_apply_numpy
 from export.runtime import OnnxSession
-from export.uint8_io import back_to_channels, rgba_of
+from export.uint8_io import run_uint8_graph
 
 
 class OnnxTranslator:
@@ -38,21 +38,12 @@ class OnnxTranslator:
             batch = np.pad(batch, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)), mode=mode)
         return self.session.run_unit(batch)[..., :height, :width]
 
-    def _run_uint8_graph(self, pixels: np.ndarray) -> np.ndarray:
-        """An ``--io uint8`` graph: the whole image as RGBA (edge-padded to the graph's 8-pixel minimum), RGBA out."""
-        if pixels.dtype != np.uint8:
-            raise UserError(f"{self.session.path}: an --io uint8 graph takes 8-bit images only (export the float graph for 16-bit ones)")
-        height, width = pixels.shape[:2]
-        rgba = np.pad(rgba_of(pixels), ((0, max(8 - height, 0)), (0, max(8 - width, 0)), (0, 0)), mode="edge")
-        result = self.session.session.run(None, {self.session.input.name: rgba})[0][:height, :width]
-        return back_to_channels(result, pixels.shape[2])
-
     def translate_array(self, pixels: np.ndarray, progress=None) -> np.ndarray:
         """(H, W, C) uint8/uint16 -> same shape and dtype."""
         if min(pixels.shape[:2]) < 1:
             raise UserError(f"image of {pixels.shape[1]}x{pixels.shape[0]} pixels is empty")
         if self.session.uint8_io:
-            return self._run_uint8_graph(pixels)
+            return run_uint8_graph(self.session, pixels)
         channels = pixels.shape[2]
         colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
         result = blended_tiled_apply_numpy(colour, self._network, self.tile, self.overlap)

@@ -16,7 +16,7 @@ from common.io.resize_array import upscale_alpha, upscale_image, with_outscale
 from common.tiling.auto_tile import plan_tiles, tile_setting
 from common.tiling.grid import tiled_apply_numpy
 from export.fixed_size import fixed_tile
-from export.uint8_io import back_to_channels, rgba_of
+from export.uint8_io import run_uint8_graph
 from export.metadata import budget_from_metadata
 from export.model_document import checked_int
 from export.runtime import OnnxSession
@@ -81,22 +81,15 @@ class OnnxUpscaler:
         """Upscale a PIL image or numpy array; returns the same kind (as ``superres.Upscaler``)."""
         return upscale_image(self.upscale_array, self.scale, image, outscale)
 
-    def _run_uint8_graph(self, pixels: np.ndarray, progress=None) -> np.ndarray:
-        """An ``--io uint8`` graph: the whole image as RGBA in, RGBA out; grey and alpha are done inside. Whole,
-        because the graph decides grey from what it is given: a grey tile of a colour image would be averaged."""
-        if pixels.dtype != np.uint8:
-            raise UserError(f"{self.session.path}: an --io uint8 graph takes 8-bit images only (export the float graph for 16-bit ones)")
-        result = self.session.session.run(None, {self.session.input.name: rgba_of(pixels)})[0]
-        if progress:
-            progress(1, 1)
-        return back_to_channels(result, pixels.shape[2])
-
     def upscale_array(self, pixels: np.ndarray, progress=None) -> np.ndarray:
         """(H, W, C) uint8/uint16 -> (H*s, W*s, C) of the same dtype; grey stays grey, alpha is kept."""
         if min(pixels.shape[:2]) < 2:
             raise UserError(f"image of {pixels.shape[1]}x{pixels.shape[0]} pixels is too small to upscale")
         if self.session.uint8_io:
-            return self._run_uint8_graph(pixels, progress)
+            result = run_uint8_graph(self.session, pixels)
+            if progress:
+                progress(1, 1)
+            return result
         channels = pixels.shape[2]
         colour = pixels[..., :3] if channels >= 3 else np.repeat(pixels[..., :1], 3, axis=2)
         result = self._run(colour, progress)

@@ -14,6 +14,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
@@ -80,15 +81,34 @@ def export_uint8_proto(module: nn.Module, opset: int) -> onnx.ModelProto:
         return onnx.load(str(path))
 
 
-def export_uint8_graph(module: nn.Module, output: Path, metadata: dict[str, str], reference, opset: int = 18,
-                       overwrite: bool = False, max_levels: int = 1) -> dict[str, int]:
+def png_reference(engine_array):
+    """A CLI engine's ``upscale_array`` / ``translate_array`` as a reference that takes and returns RGBA: what the CLI
+    writes for this image saved as a PNG, where equal channels make a grey (plus alpha) PNG."""
+    def reference(rgba: np.ndarray) -> np.ndarray:
+        grey = (rgba[..., 0] == rgba[..., 1]).all() and (rgba[..., 1] == rgba[..., 2]).all()
+        out = engine_array(rgba[..., [0, 3]] if grey else rgba)
+        return np.concatenate([np.repeat(out[..., :1], 3, axis=2), out[..., 1:]], axis=2) if grey else out
+
+    return reference
+
+
+def export_uint8_graph(module: nn.Module, output: Path, metadata: dict[str, str], engine_array, opset: int = 18,
+                       overwrite: bool = False, max_levels: int = 1):
     """Write the uint8 graph of ``module`` to ``output`` (and its sidecar and card), verified first: on every
-    :func:`verification_images` image within ``max_levels`` of ``reference`` (the CLI's engine).
+    :func:`verification_images` image within ``max_levels`` of ``engine_array`` (the CLI's engine on an (H, W, C)
+    array, through :func:`png_reference`). Says what it measured in one line.
+
+    Returns:
+        A :class:`export.onnx_export.VerificationReport` of the level differences.
 
     Raises:
         UserError: ``output`` exists (without ``overwrite``); ExportVerificationError: the graph disagrees.
     """
-    from export.onnx_export import ExportVerificationError, check_opset, finish_graph, prepare_output, publish_with_sidecar, save_onnx_atomic, writing_output
+    from common.core.console import log
+    from export.onnx_export import (
+        ExportVerificationError, VerificationReport, check_opset, finish_graph, prepare_output, publish_with_sidecar, save_onnx_atomic,
+        writing_output,
+    )
 
     if output.exists() and not overwrite:
         raise UserError(f"{output}: already exists (pass --overwrite to replace it)")
@@ -99,9 +119,11 @@ def export_uint8_graph(module: nn.Module, output: Path, metadata: dict[str, str]
     with writing_output(output), tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.", suffix=".partial") as tmp:
         candidate = Path(tmp) / output.name
         save_onnx_atomic(model, candidate)
-        differences = worst_level_difference(candidate, reference, flat=not isinstance(module, Uint8Translation))
+        differences = worst_level_difference(candidate, png_reference(engine_array), flat=not isinstance(module, Uint8Translation))
         if max(differences.values()) > max_levels:
             details = ", ".join(f"{name}: {levels}" for name, levels in differences.items())
             raise ExportVerificationError(f"{output}: the uint8 graph differs from the CLI by more than {max_levels} level ({details}); no file written")
         publish_with_sidecar(candidate, output, meta, overwrite)
-    return differences
+    log(f"{output}: uint8 RGBA in and out; verified against the CLI's engine, max "
+        + ", ".join(f"{name} {levels}" for name, levels in differences.items()) + " levels")
+    return VerificationReport({name: float(levels) for name, levels in differences.items()}, float(max_levels))

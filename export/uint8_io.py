@@ -29,6 +29,25 @@ def back_to_channels(rgba: np.ndarray, channels: int) -> np.ndarray:
     return np.concatenate([colour, rgba[..., 3:]], axis=2) if channels in (2, 4) else np.ascontiguousarray(colour)
 
 
+def run_uint8_graph(session, pixels: np.ndarray) -> np.ndarray:
+    """Run an ``--io uint8`` graph (an :class:`export.runtime.OnnxSession`) on a whole (H, W, C) uint8 image: as RGBA,
+    edge-padded right and bottom to the document's ``graph_min_size``, the result cropped and given the input's
+    channels back. Whole, because the graph decides grey from what it is given (a grey tile would be averaged).
+
+    Raises:
+        UserError: a 16-bit image (the graph is 8-bit), naming the model file.
+    """
+    if pixels.dtype != np.uint8:
+        raise UserError(f"{session.path}: an --io uint8 graph takes 8-bit images only (export the float graph for 16-bit ones)")
+    height, width = pixels.shape[:2]
+    minimum = int(session.document.get("graph_min_size", 1))
+    rgba = rgba_of(pixels)
+    if height < minimum or width < minimum:
+        rgba = np.pad(rgba, ((0, max(minimum - height, 0)), (0, max(minimum - width, 0)), (0, 0)), mode="edge")
+    result = session.session.run(None, {session.input.name: rgba})[0][: height * session.scale, : width * session.scale]
+    return back_to_channels(result, pixels.shape[2])
+
+
 def verification_images(flat: bool = True) -> dict[str, np.ndarray]:
     """RGBA test images: colour with varying alpha, opaque grey, an odd size, and (``flat``) a constant one; all at
     least 8x8. A constant image is left out for InstanceNorm networks: normalising it divides rounding noise by
