@@ -28,15 +28,35 @@ def init_distributed_if_launched(device: torch.device) -> torch.device:
         dist.init_process_group("nccl")
     else:
         dist.init_process_group("gloo")
-    # Leave the group before the interpreter tears down: a rank exiting with gloo's threads alive can abort
-    # ("terminate called without an active exception") and turn a finished run into a failure.
+    global _group_is_ours
+    _group_is_ours = True
+    # A last resort for a run that ends by an exception: leave the group before the interpreter tears down, since
+    # a rank exiting with gloo's threads alive can abort ("terminate called without an active exception").
     atexit.register(_destroy_at_exit)
     return device
+
+
+# Whether this module started the process group (torchrun), and so must end it; a caller's own group is left alone.
+_group_is_ours = False
 
 
 def _destroy_at_exit() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def finish_distributed() -> None:
+    """End the process group we started, once every rank has finished training.
+
+    Without the barrier, a rank that finishes first tears its gloo connections down while its peer is still
+    saving the checkpoint, and at exit that rank can abort with SIGABRT ("terminate called without an active
+    exception"), which torchrun reports as a failed run although every step was done and saved.
+    """
+    global _group_is_ours
+    if _group_is_ours and dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+    _group_is_ours = False
 
 
 def wrap_ddp(module: nn.Module, device: torch.device) -> nn.Module:

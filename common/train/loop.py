@@ -339,10 +339,13 @@ def fit(
     """
     run_dir = Path(run_dir)
     if distributed.rank() != 0:
-        return _fit(step_obj, dataset, run_dir, loop_config, task_config, fixed_batch, resume, device)
-    check_writable(run_dir / "samples", str(run_dir))
-    with locked_run_folder(run_dir):
-        return _fit(step_obj, dataset, run_dir, loop_config, task_config, fixed_batch, resume, device)
+        last_logs = _fit(step_obj, dataset, run_dir, loop_config, task_config, fixed_batch, resume, device)
+    else:
+        check_writable(run_dir / "samples", str(run_dir))
+        with locked_run_folder(run_dir):
+            last_logs = _fit(step_obj, dataset, run_dir, loop_config, task_config, fixed_batch, resume, device)
+    distributed.finish_distributed()
+    return last_logs
 
 
 def _fit(

@@ -36,10 +36,12 @@ config = train.CycleGANConfig(
 loop = LoopConfig(max_steps=3, batch_size=1, log_every=1, sample_every=2, checkpoint_every=0, validate_every=0, ema_decay=0, device="cpu")
 train.train_cyclegan(config, loop, {run!r})
 import os; os.makedirs({run!r}, exist_ok=True)
+assert not dist.is_initialized()  # training ends the group it started (see common.train.distributed)
+rank = int(os.environ["RANK"])
 nets = captured["step"].nets
 state = {{f"{{name}}.{{k}}": v for name, net in nets.items() for k, v in net.state_dict().items()}}
-torch.save(state, {run!r} + f"/rank{{dist.get_rank()}}.pt")
-torch.save(captured["initial"], {run!r} + f"/initial{{dist.get_rank()}}.pt")
+torch.save(state, {run!r} + f"/rank{{rank}}.pt")
+torch.save(captured["initial"], {run!r} + f"/initial{{rank}}.pt")
 """
 
 

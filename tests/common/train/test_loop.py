@@ -100,6 +100,9 @@ def test_ddp_under_torchrun_gloo(tmp_path):
         "import torch.distributed as dist, torch\n"
         "cfg = SRTrainConfig(data=%r, model=msrresnet_config(2, 1, 8), hr_size=16)\n"
         "train_sr(cfg, LoopConfig(max_steps=3, batch_size=2, log_every=1, sample_every=0, validate_every=0, checkpoint_every=0, device='cpu'), %r)\n"
+        # The group must be gone when training returns, not left to interpreter exit: a rank leaving gloo's
+        # threads to the teardown can abort with SIGABRT and fail a finished run (seen on CI).
+        "assert not dist.is_initialized(), 'the process group outlived training'\n"
         % (str(ROOT), str(data), str(tmp_path / "run"))
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
