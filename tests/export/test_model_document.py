@@ -109,19 +109,19 @@ def test_provenance_of_embedded_named_and_own_models():
     assert sr_provenance("own.safetensors", {}) == {"license": "unknown", "training_data": "unknown"}
 
 
-@pytest.mark.parametrize("name", ["real_x4_int8", "clean_x4_int8"])
-def test_the_shipped_int8_files_describe_themselves(name):
+@pytest.mark.parametrize("model, name", [("default", "real_x4_gan_int8"), ("fidelity", "real_x4_fidelity_int8"), ("clean", "clean_x4_int8")])
+def test_the_shipped_int8_files_describe_themselves(model, name):
     """The embedded int8 graphs carry the document like any export, with the calibration set they were made from:
-    `superres export default|clean --int8 ../shared/data/sr/train/BSDS400` reproduces their weights exactly."""
+    `superres export default|fidelity|clean --int8 ../shared/data/sr/train/BSDS400` reproduces their weights exactly."""
     import onnx
 
     from superres.weights import int8_path
 
-    path = int8_path("default" if name.startswith("real") else "clean")
+    path = int8_path(model)
     assert path.name == f"{name}.onnx"
     props = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
     document = json.loads(props["gansuite_json"])
     assert (path.parent / f"{name}.onnx.json").read_text() == props["gansuite_json"]
     assert document["precision"] == "int8" and document["license"] == "MIT" and document["training_data"].startswith("BSDS400")
     assert len(document["calibration"]["images"]) == 32 and len(document["calibration"]["sha256"]) == 64
-    assert MARKER in (path.parent / f"{name}.md").read_text()
+    assert MARKER in (path.parent / f"{name}.md").read_text() and document["source"] == model
