@@ -1,17 +1,20 @@
 """PSNR / SSIM / LPIPS of upscalers on degraded photos: the table behind the GAN default (issue 23).
 
     python benchmarks/perceptual_eval.py --sets val --models bicubic clean default@0.25 \
-        "gan@0.25=blend:runs/gan_x4_detail,runs/gan_x4_denoise" [--json out.json]
+        "gan@0.25=blend:runs/gan_x4_detail,runs/gan_x4_denoise" [--niqe] [--json out.json]
 
 Sets (every LR made by the seeded real-world recipe, ``superres eval --degraded``):
 - ``val``: the first 40 dog photos of cat2dog's testB: the validation set that choices are made on;
 - ``Set5``, ``Set14``: report only, never used to choose anything;
 - ``cats``: the first 40 cat photos of cat2dog's testA (report only).
 
-Models: ``bicubic``; anything ``--model`` takes (``default``, ``clean``, a run folder, a released ``.pth``);
-``NAME@S`` sets the denoise strength of an embedded model; ``LABEL@S=blend:DETAIL,DENOISE`` blends two run folders
-or weight files at strength S (as ``--denoise`` blends the shipped pair); ``int8`` the shipped int8 default.
+Models: ``bicubic``; anything ``--model`` takes (``default``, ``fidelity``, ``clean``, a run folder, a released
+``.pth``); ``NAME@S`` sets the denoise strength of an embedded model; ``LABEL@S=blend:DETAIL,DENOISE`` blends two run
+folders or weight files at strength S (as ``--denoise`` blends the shipped pair); ``int8`` / ``int8:NAME`` the shipped
+int8 file of ``default`` / of embedded model NAME.
 LPIPS: VGG16 and the v0.1 heads from ../shared/data/weights (LPIPS on RGB with the protocol's border crop).
+``--niqe`` adds NIQE (no reference, lower is more natural; BasicSR's pristine model, border 4) on the images large
+enough for it (two 96-pixel blocks after the border: Set5 and Set14; val's and cats' photos are too small).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+NIQE_BLOCK = 96
 SETS = {"val": (SHARED / "translate" / "cat2dog" / "testB", 40), "cats": (SHARED / "translate" / "cat2dog" / "testA", 40),
         "Set5": (SHARED / "sr" / "Set5", None), "Set14": (SHARED / "sr" / "Set14", None)}
 
@@ -52,11 +56,11 @@ def engine(spec: str):
     cpu = torch.device("cpu")
     if spec == "bicubic":
         return spec, lambda lr: bicubic_upscale(lr, 4)
-    if spec == "int8":
+    if spec == "int8" or spec.startswith("int8:"):
         from export.onnx_upscaler import OnnxUpscaler
         from superres.weights import int8_path
 
-        onnx = OnnxUpscaler(int8_path("default"), device="cpu", tile=0)
+        onnx = OnnxUpscaler(int8_path(spec.partition(":")[2] or "default"), device="cpu", tile=0)
         return spec, lambda lr: torch.from_numpy(onnx.upscale_array(lr[0].permute(1, 2, 0).numpy())).permute(2, 0, 1)[None]
     label, _, target = spec.partition("=")
     if target.startswith("blend:"):
@@ -68,12 +72,15 @@ def engine(spec: str):
     return spec, torch_model_upscaler(model, cpu)
 
 
-def score_set(upscale, pairs, lpips, references) -> dict[str, float]:
-    """Mean Y-PSNR / SSIM (protocol, border 4) and LPIPS (RGB, border 4) against cached reference features."""
+def score_set(upscale, pairs, lpips, references, niqe_params=None) -> dict[str, float]:
+    """Mean Y-PSNR / SSIM (protocol, border 4) and LPIPS (RGB, border 4) against cached reference features; NIQE
+    (border 4) with ``niqe_params``."""
     from common.metrics.lpips import lpips_from_features
     from common.metrics.sr_protocol import sr_scores
+    from superres.evaluate import niqe_score
 
     totals = {"psnr": 0.0, "ssim": 0.0, "lpips": 0.0}
+    niqe_values = []
     for pair, reference in zip(pairs, references):
         output = upscale(pair.lr)
         psnr, ssim = sr_scores(output, pair.hr, 4)
@@ -81,30 +88,49 @@ def score_set(upscale, pairs, lpips, references) -> dict[str, float]:
         totals["psnr"] += psnr.item()
         totals["ssim"] += ssim.item()
         totals["lpips"] += lpips_from_features(features, reference, lpips.heads).item()
-    return {k: v / len(pairs) for k, v in totals.items()}
+        if niqe_params is not None and min(output.shape[-2:]) - 8 >= NIQE_BLOCK and max(output.shape[-2:]) - 8 >= 2 * NIQE_BLOCK:
+            niqe_values.append(niqe_score(niqe_params, output, 4))
+    means = {k: v / len(pairs) for k, v in totals.items()}
+    if niqe_values:  # NIQE needs two 96-px blocks: the small photos of val and cats have one, and go unscored
+        means |= {"niqe": sum(niqe_values) / len(niqe_values), "niqe_images": len(niqe_values)}
+    return means
+
+
+def _fetched_niqe_params() -> Path | None:
+    found = sorted((Path(__file__).resolve().parents[1] / ".data").glob("basicsr-*/basicsr/metrics/niqe_pris_params.npz"))
+    return found[-1] if found else None
+
+
+def _cell(m: dict[str, float]) -> str:
+    return f"{m['psnr']:.2f} / {m['ssim']:.4f} / {m['lpips']:.4f}" + (f" / {m['niqe']:.2f}" if "niqe" in m else "")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=["val"], choices=list(SETS))
     parser.add_argument("--models", nargs="+", required=True)
+    parser.add_argument("--niqe", action="store_true", help="also NIQE (no reference; lower is more natural)")
+    parser.add_argument("--niqe-params", help="niqe_pris_params.npz (default: the installed basicsr package's; "
+                        "tests/tools/fetch_basicsr_source.py puts one in .data/)")
     parser.add_argument("--json")
     args = parser.parse_args()
     from common.metrics.lpips import LPIPS
+    from common.metrics.niqe import find_niqe_params, load_niqe_params
 
     torch.set_grad_enabled(False)
     lpips = LPIPS.from_files(SHARED / "weights" / "lpips_v0.1_vgg.pth", SHARED / "weights" / "vgg16_imagenet_features_torchvision_norm.pth")
     sets = {name: load_set(name) for name in args.sets}
     references = {name: [lpips.features(p.hr[..., 4:-4, 4:-4].float() / 255) for p in pairs] for name, pairs in sets.items()}
+    niqe_params = load_niqe_params(find_niqe_params(args.niqe_params or _fetched_niqe_params())) if args.niqe else None
     results: dict[str, dict[str, dict[str, float]]] = {}
     for spec in args.models:
         label, upscale = engine(spec)
-        results[label] = {name: score_set(upscale, pairs, lpips, references[name]) for name, pairs in sets.items()}
-        print(f"{label}: " + "  ".join(f"{n} {m['psnr']:.2f}/{m['ssim']:.4f}/{m['lpips']:.4f}" for n, m in results[label].items()), flush=True)
-    print("\n| x4, degraded LR: Y-PSNR / SSIM / LPIPS | " + " | ".join(args.sets) + " |")
+        results[label] = {name: score_set(upscale, pairs, lpips, references[name], niqe_params) for name, pairs in sets.items()}
+        print(f"{label}: " + "  ".join(f"{n} {_cell(m)}" for n, m in results[label].items()), flush=True)
+    print("\n| x4, degraded LR: Y-PSNR / SSIM / LPIPS" + (" / NIQE" if args.niqe else "") + " | " + " | ".join(args.sets) + " |")
     print("|---|" + "---|" * len(args.sets))
     for label, row in results.items():
-        print(f"| {label} | " + " | ".join(f"{m['psnr']:.2f} / {m['ssim']:.4f} / {m['lpips']:.4f}" for m in row.values()) + " |")
+        print(f"| {label} | " + " | ".join(_cell(m) for m in row.values()) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 

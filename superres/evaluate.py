@@ -7,6 +7,8 @@ from typing import Callable, Optional
 
 import torch
 
+from common.core.errors import UserError
+
 from common.degrade.matlab_bicubic import imresize_uint8
 from common.metrics.sr_protocol import sr_scores
 from superres.data import EvalImage
@@ -63,7 +65,10 @@ def evaluate(
         if lpips is not None:
             score.lpips, score.bicubic_lpips = lpips_score(lpips, output, pair.hr, scale), lpips_score(lpips, bicubic, pair.hr, scale)
         if niqe_params is not None:
-            score.niqe, score.bicubic_niqe = niqe_score(niqe_params, output, scale), niqe_score(niqe_params, bicubic, scale)
+            try:
+                score.niqe, score.bicubic_niqe = niqe_score(niqe_params, output, scale), niqe_score(niqe_params, bicubic, scale)
+            except UserError as exc:
+                raise UserError(f"{pair.name}: {exc}") from None
         scores.append(score)
     return scores
 

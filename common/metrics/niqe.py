@@ -77,10 +77,14 @@ def block_features(block: np.ndarray) -> list[float]:
 
 
 def niqe_of_luma(luma: np.ndarray, mu: np.ndarray, cov: np.ndarray, window: np.ndarray) -> float:
-    """NIQE of an (H, W) luma array in [0, 255] (at least 96 x 96 after cropping to whole blocks)."""
+    """NIQE of an (H, W) luma array in [0, 255] (at least two 96 x 96 blocks after cropping to whole blocks)."""
     rows, cols = luma.shape[0] // BLOCK, luma.shape[1] // BLOCK
-    if rows < 1 or cols < 1:
-        raise UserError(f"NIQE needs images of at least {BLOCK}x{BLOCK} pixels, got {luma.shape[1]}x{luma.shape[0]}")
+    # The score compares the covariance of the image's blocks with the pristine one, so it needs two blocks: with
+    # one, numpy's covariance is NaN (the SVD fails, as in BasicSR's port) and MATLAB's nancov returns the row's
+    # variance instead, which ranks a blurred crop as more natural than the sharp one.
+    if rows * cols < 2:
+        raise UserError(f"NIQE needs at least two {BLOCK}x{BLOCK} blocks (an image of {2 * BLOCK}x{BLOCK} pixels or more "
+                        f"after the border crop), got {luma.shape[1]}x{luma.shape[0]}")
     image = luma[: rows * BLOCK, : cols * BLOCK].astype(np.float64)
     per_scale = []
     for scale in (1, 2):

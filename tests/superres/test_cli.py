@@ -182,4 +182,4 @@ def test_eval_niqe_metric(tmp_path, model_file, capsys):
     assert mean["niqe"] > 0 and mean["bicubic_niqe"] > 0 and "lpips" not in mean
     small = make_image_folder(tmp_path / "small", count=1, size=(40, 40))
     assert main(args[:2] + [str(small)] + args[3:]) == 2
-    assert "NIQE needs images of at least 96x96" in capsys.readouterr().err
+    assert "img00: NIQE needs at least two 96x96 blocks" in capsys.readouterr().err

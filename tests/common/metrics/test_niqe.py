@@ -71,5 +71,17 @@ def test_missing_or_wrong_parameters_are_one_line(tmp_path):
     np.savez(tmp_path / "bad.npz", mu_pris_param=np.zeros(3), cov_pris_param=np.zeros((3, 3)), gaussian_window=np.zeros((7, 7)))
     with pytest.raises(UserError, match="wrong shapes"):
         load_niqe_params(tmp_path / "bad.npz")
-    with pytest.raises(UserError, match="at least 96x96"):
+    with pytest.raises(UserError, match="at least two 96x96 blocks"):
         niqe(np.zeros((50, 200, 3), np.uint8), (np.zeros(36), np.eye(36), np.ones((7, 7)) / 49))
+    with pytest.raises(UserError, match="got 150x150"):
+        niqe(np.zeros((150, 150, 3), np.uint8), (np.zeros(36), np.eye(36), np.ones((7, 7)) / 49))
+
+
+def test_an_image_of_one_block_is_refused_in_one_line():
+    """Under 192 px on both sides there is one 96-px block, and no covariance to compare: numpy gave NaN and the
+    SVD failed (a traceback in `superres eval`); MATLAB's nancov ranks a blurred crop as more natural there."""
+    params = load_niqe_params(_params())
+    rgb = read_rgb8(shared_folder("sr", "Set14") / "baboon.png")
+    with pytest.raises(UserError, match="NIQE needs at least two 96x96 blocks .* got 170x150"):
+        niqe(rgb[:150, :170], params)
+    assert np.isfinite(niqe(rgb[:150, :192], params))  # two blocks side by side are enough
