@@ -19,7 +19,8 @@ from common.metrics.sr_protocol import sr_scores
 
 Box = tuple[int, int, int, int]  # x, y, width, height in input pixels
 CONTEXT = 32  # input pixels around the crop that each model also sees, so the crop matches a full-image run
-LABEL_HEIGHT = 40
+LABEL_HEIGHT = 40  # the name and one line of scores
+SCORE_LINE = 17  # each further line of scores a narrow panel needs
 GAP = 4
 
 
@@ -81,22 +82,44 @@ def region_scores(output: np.ndarray, reference: np.ndarray, lpips: Callable | N
 
 
 def draw_grid(panels: list[Panel]) -> np.ndarray:
-    """The panels side by side on white, each with its label (and scores) above it; (H, W, 3) uint8."""
+    """The panels side by side on white, each with its label (and scores) above it; (H, W, 3) uint8.
+
+    Scores that do not fit a narrow panel on one line wrap onto more lines (all panels get the same label band),
+    rather than losing their first figure to the ellipsis."""
     height = max(p.pixels.shape[0] for p in panels)
     width = sum(p.pixels.shape[1] for p in panels) + GAP * (len(panels) - 1)
-    canvas = Image.new("RGB", (width, height + LABEL_HEIGHT), "white")
-    draw, font = ImageDraw.Draw(canvas), ImageFont.load_default(size=14)
+    draw, font = ImageDraw.Draw(Image.new("RGB", (1, 1))), ImageFont.load_default(size=14)
+    score_lines = [_wrap(draw, font, _score_items(p.scores), p.pixels.shape[1] - 8) for p in panels]
+    band = LABEL_HEIGHT + SCORE_LINE * max(0, max(len(lines) for lines in score_lines) - 1)
+    canvas = Image.new("RGB", (width, height + band), "white")
+    draw = ImageDraw.Draw(canvas)
     x = 0
-    for panel in panels:
-        canvas.paste(Image.fromarray(panel.pixels), (x, LABEL_HEIGHT))
+    for panel, lines in zip(panels, score_lines):
+        canvas.paste(Image.fromarray(panel.pixels), (x, band))
         room = panel.pixels.shape[1] - 8
         draw.text((x + 4, 3), _fit(draw, font, panel.label, room), fill="black", font=font)
-        if panel.scores:
-            line = f"{panel.scores['psnr']:.2f} dB  SSIM {panel.scores['ssim']:.3f}"
-            line += f"  LPIPS {panel.scores['lpips']:.3f}" if "lpips" in panel.scores else ""
-            draw.text((x + 4, 21), _fit(draw, font, line, room), fill="#333333", font=font)
+        for row, line in enumerate(lines):
+            draw.text((x + 4, 21 + SCORE_LINE * row), _fit(draw, font, line, room), fill="#333333", font=font)
         x += panel.pixels.shape[1] + GAP
     return np.asarray(canvas)
+
+
+def _score_items(scores: dict[str, float]) -> list[str]:
+    if not scores:
+        return []
+    items = [f"{scores['psnr']:.2f} dB", f"SSIM {scores['ssim']:.3f}"]
+    return items + ([f"LPIPS {scores['lpips']:.3f}"] if "lpips" in scores else [])
+
+
+def _wrap(draw: ImageDraw.ImageDraw, font: ImageFont.ImageFont, items: list[str], width: int) -> list[str]:
+    """``items`` joined by two spaces into as few lines of at most ``width`` pixels as they fit in."""
+    lines: list[str] = []
+    for item in items:
+        if lines and draw.textlength(lines[-1] + "  " + item, font=font) <= width:
+            lines[-1] += "  " + item
+        else:
+            lines.append(item)
+    return lines
 
 
 def _fit(draw: ImageDraw.ImageDraw, font: ImageFont.ImageFont, text: str, width: int) -> str:
