@@ -1,6 +1,6 @@
 """Bit depth and agreement of int8 ONNX upscalers with the fp32 torch default model.
 
-    python benchmarks/int8_depth.py [--onnx superres/weights/real_x4_gan_int8.onnx ...] [--image ../shared/data/sr/Set14/baboon.png]
+    python benchmarks/int8_depth.py [--onnx superres/weights/real_x4_int8.onnx ...] [--image ../shared/data/sr/Set14/baboon.png]
 
 For each file: distinct output levels per channel of a 16-bit gradient image (fp32 torch keeps ~50,000; an int8
 graph that quantises its image path keeps ~220), PSNR and largest difference of an 8-bit photo crop against fp32
@@ -29,7 +29,7 @@ def gradient16(side: int = 96) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--onnx", nargs="+", default=["superres/weights/real_x4_gan_int8.onnx"])
+    parser.add_argument("--onnx", nargs="+", default=["superres/weights/real_x4_int8.onnx"])
     parser.add_argument("--image", default="../shared/data/sr/Set14/baboon.png")
     args = parser.parse_args(argv)
     if not Path(args.image).is_file():

@@ -27,8 +27,8 @@ def load_upscaler(model: str | os.PathLike = "default", *, denoise: float | None
     ``upscale_array``, ``__call__`` and ``scale``).
 
     Args:
-        model: ``default``, ``fidelity``, ``clean``, a run folder, ``.safetensors``, released ``.pth`` or ``.onnx``.
-        denoise: ``default`` and ``fidelity`` only, 0..1 (None: 0.25, their shipped int8 blends).
+        model: ``default``, ``gan``, ``clean``, a run folder, ``.safetensors``, released ``.pth`` or ``.onnx``.
+        denoise: ``default`` and ``gan`` only, 0..1 (None: 0.25, their shipped int8 blends).
         arch: for a released ``.pth`` whose keys are ambiguous.
         backend / precision: ``auto`` as described above; ``fp32`` forces the torch path of an embedded model.
         device / threads: ``auto`` | ``cpu`` | ``cuda[:i]``; CPU threads (0: one per core).

@@ -24,8 +24,9 @@ def run_models(args: argparse.Namespace) -> int:
     table = Table(title=f"models by name (downloads cached in {cache_dir()})")
     for column in ("name", "x", "arch", "MB", "licence", "cached") + (("what",) if wide else ()):
         table.add_column(column, justify="right" if column in ("x", "MB") else "left", no_wrap=column != "what")
-    for name, what in (("default", "real-world photos (blur, noise, JPEG), GAN-trained"),
-                       ("fidelity", "real-world photos, L1-trained: softer, fewer invented details"), ("clean", "clean, sharp sources")):
+    for name, what in (("default", "real-world photos (blur, noise, JPEG)"),
+                       ("gan", "real-world photos, GAN-trained: finer texture, a zipper on saturated colour edges"),
+                       ("clean", "clean, sharp sources")):
         table.add_row(name, "4", "lr_shuffle", "-", "gansuite", "embedded", *((what,) if wide else ()))
     for model in named_models().values():
         table.add_row(model.name, str(model.scale), model.arch, f"{model.size / 1e6:.1f}", model.licence,

@@ -20,7 +20,7 @@ def export_sr_model(model_spec: str, output: str | os.PathLike, opset: int = 18,
                     int8_calibration: str | None = None, overwrite: bool = False, verify_image: str | None = None,
                     arch: str = "auto", denoise: float | None = None, int8_policy: Int8Policy = Int8Policy(),
                     announce: bool = True, input_size: tuple[int, int] | None = None, io: str = "float") -> VerificationReport:
-    """Export an SR generator (``default`` or ``fidelity`` at a ``denoise`` strength, ``clean``, a run directory, .safetensors or a
+    """Export an SR generator (``default`` or ``gan`` at a ``denoise`` strength, ``clean``, a run directory, .safetensors or a
     released .pth) to a verified ONNX file.
 
     With ``int8_calibration`` (an image folder) the verified fp32 export is statically quantised to int8; where int8

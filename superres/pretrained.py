@@ -41,11 +41,11 @@ def load_sr_model(spec: str | os.PathLike, arch: str = "auto", denoise: float | 
     """Build an SR generator from saved weights; returns (model in eval mode on CPU, metadata).
 
     Args:
-        spec: ``default`` (the embedded GAN-trained real-world model), ``fidelity`` (its L1-trained predecessor), ``clean`` (the embedded bicubic-trained model), a
+        spec: ``default`` (the embedded real-world model), ``gan`` (its GAN-trained twin), ``clean`` (the embedded bicubic-trained model), a
             released model's name (``realesr-general-x4v3``; see
             ``superres models``), a run directory, a gansuite ``.safetensors`` file, or a released ``.pth``.
         arch: for a ``.pth`` only: the architecture when its keys are ambiguous (see ``superres.importers``).
-        denoise: for ``default`` and ``fidelity`` only: 0 keeps the most detail, 1 removes the most noise (default 0.25).
+        denoise: for ``default`` and ``gan`` only: 0 keeps the most detail, 1 removes the most noise (default 0.25).
 
     Raises:
         UserError: missing file, not an SR model, weights that do not fit the config, or ``denoise`` given for

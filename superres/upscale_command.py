@@ -14,13 +14,13 @@ from common.core.errors import UserError
 from superres.engine import BACKENDS, PRECISIONS
 from superres.names import IMPORT_ARCHITECTURES
 
-MODEL_HELP = ("default (real-world photos, GAN-trained) | fidelity (real-world, L1-trained: softer, truer) | clean (clean, "
-              "sharp sources; the benchmark tables) | a released model's name "
+MODEL_HELP = ("default (real-world photos) | gan (real-world, GAN-trained: finer texture, some edge artefacts) | clean "
+              "(clean, sharp sources; the benchmark tables) | a released model's name "
               "(superres models) | RUN directory | .safetensors"
               " | released .pth (Real-ESRGAN, BasicSR, ESRGAN)")
 ARCH_HELP = "architecture of a released .pth whose keys are ambiguous (auto: read from the keys)"
 DENOISE = bounded(float, 0, 1)
-DENOISE_HELP = "default and fidelity models only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.25)"
+DENOISE_HELP = "default and gan models only: 0 keeps the most detail, 1 removes the most noise and JPEG artefacts (default 0.25)"
 # Real-ESRGAN's flag -> ours, for the README table and the help texts.
 REAL_ESRGAN_ALIASES = {"-i/--input": "PATH (positional)", "-n/--model_name, --model_path": "--model", "-s": "--outscale",
                        "-t": "--tile", "--tile_pad": "--tile-overlap", "-dn/--denoise_strength": "--denoise",

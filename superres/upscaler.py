@@ -85,9 +85,8 @@ class Upscaler:
 
     @classmethod
     def from_pretrained(cls, spec: str | os.PathLike = "default", arch: str = "auto", denoise: float | None = None, **kwargs) -> "Upscaler":
-        """``default`` (the embedded GAN-trained real-world x4 model; ``denoise`` from 0, keep detail, to 1, remove
-        noise; 0.25 when None), ``fidelity`` (its L1-trained predecessor, same ``denoise``), ``clean`` (the embedded
-        bicubic-trained x4 model), a run directory, a .safetensors file,
+        """``default`` (the embedded real-world x4 model; ``denoise`` from 0, keep detail, to 1, remove noise; 0.25
+        when None), ``gan`` (its GAN-trained twin, same ``denoise``), ``clean`` (the embedded bicubic-trained x4 model), a run directory, a .safetensors file,
         or a released ``.pth`` (Real-ESRGAN, BasicSR, ESRGAN; ``arch`` settles ambiguous keys)."""
         model, _ = load_sr_model(spec, arch, denoise)
         return cls(model, **kwargs)

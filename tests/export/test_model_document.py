@@ -109,10 +109,10 @@ def test_provenance_of_embedded_named_and_own_models():
     assert sr_provenance("own.safetensors", {}) == {"license": "unknown", "training_data": "unknown"}
 
 
-@pytest.mark.parametrize("model, name", [("default", "real_x4_gan_int8"), ("fidelity", "real_x4_fidelity_int8"), ("clean", "clean_x4_int8")])
+@pytest.mark.parametrize("model, name", [("default", "real_x4_int8"), ("gan", "real_x4_gan_int8"), ("clean", "clean_x4_int8")])
 def test_the_shipped_int8_files_describe_themselves(model, name):
     """The embedded int8 graphs carry the document like any export, with the calibration set they were made from:
-    `superres export default|fidelity|clean --int8 ../shared/data/sr/train/BSDS400` reproduces their weights exactly."""
+    `superres export default|gan|clean --int8 ../shared/data/sr/train/BSDS400` reproduces their weights exactly."""
     import onnx
 
     from superres.weights import int8_path

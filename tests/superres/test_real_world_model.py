@@ -26,7 +26,7 @@ def test_interpolate_weights_endpoints_and_midpoint():
         interpolate_weights(a, {"v": torch.zeros(2, 3)}, 0.5)
 
 
-@pytest.mark.parametrize("name", ["default", "fidelity"])
+@pytest.mark.parametrize("name", ["default", "gan"])
 def test_blended_models_blend_their_two_embedded_weight_sets(name):
     detail, _ = load_weights(real_world_model_paths(name)[0], "srresnet")
     denoise, _ = load_weights(real_world_model_paths(name)[1], "srresnet")
@@ -38,12 +38,12 @@ def test_blended_models_blend_their_two_embedded_weight_sets(name):
     assert any(not torch.equal(detail[k], denoise[k]) for k in detail)
 
 
-def test_default_is_the_gan_trained_model_and_fidelity_the_l1_one():
-    gan, l1 = real_world_model_paths("default"), real_world_model_paths("fidelity")
+def test_gan_is_the_default_pair_with_a_gan_trained_detail_end():
+    gan, l1 = real_world_model_paths("gan"), real_world_model_paths("default")
     assert gan[0].name == "real_x4_gan.safetensors" and l1[0].name == "real_x4_detail.safetensors"
     assert gan[1] == l1[1]  # one denoising end, shared
-    assert load_sr_model("default", denoise=0)[1]["stage"] == "gan"
-    assert load_sr_model("fidelity", denoise=0)[1]["stage"] == "pretrain"
+    assert load_sr_model("gan", denoise=0)[1]["stage"] == "gan"
+    assert load_sr_model("default", denoise=0)[1]["stage"] == "pretrain"
 
 
 def test_denoise_changes_the_result_and_the_cli_matches_the_library(tmp_path):
@@ -64,7 +64,7 @@ def test_denoise_option_errors(tmp_path, capsys):
         main(["upscale", str(source), "--denoise", "1.5"])
     assert "--denoise: must be <= 1" in capsys.readouterr().err
     assert main(["upscale", str(source), "--model", "clean", "--denoise", "0.3", "--precision", "fp32", "-o", str(tmp_path / "c.png")]) == 2
-    assert "--denoise applies to the embedded default and fidelity models, not to clean" in capsys.readouterr().err
+    assert "--denoise applies to the embedded default and gan models, not to clean" in capsys.readouterr().err
     onnx = tmp_path / "m.onnx"
     onnx.write_bytes(b"x")
     assert main(["upscale", str(source), "--model", str(onnx), "--denoise", "0.3"]) == 2
