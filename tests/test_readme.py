@@ -44,6 +44,7 @@ EXPECTED: dict[str, list[str]] = {
     "superres upscale photos/ more/*.jpg -o out/ --outscale 2": ["out/==monarch_x2.png,snow_x2.jpg"],
     "superres upscale --denoise 1 photos/monarch.png": ["monarch_dn.png"],
     "superres upscale --model clean photos/monarch.png": ["monarch_clean.png"],
+    "superres upscale --model gan photos/monarch.png": ["monarch_gan.png"],
     "superres upscale --frames 0:48 clip.mp4": ["preview.mp4"],
     "superres upscale clip.mp4": ["clip_x4.mp4"],
     "superres degrade photos/ -o degraded/": ["degraded/monarch_lr.png"],
