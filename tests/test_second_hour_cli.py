@@ -73,7 +73,7 @@ def test_the_flags_mean_the_same_as_ours(tmp_path, model):  # noqa: F811
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--model", "clean", "--denoise", "0.5"], "--denoise applies to the embedded default model, not to clean"),
+    (["--model", "clean", "--denoise", "0.5"], "--denoise applies to the embedded default and gan models, not to clean"),
     (["--arch", "rrdbnet"], "--arch rrdbnet names the architecture of a released .pth file"),
     (["--precision", "int8"], "--precision int8 runs the embedded models' shipped int8 files"),
     (["--model", "default", "--precision", "int8", "--backend", "torch"], "--precision int8 runs with onnxruntime"),
