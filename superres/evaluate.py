@@ -8,7 +8,6 @@ from typing import Callable, Optional
 import torch
 
 from common.core.errors import UserError
-
 from common.degrade.matlab_bicubic import imresize_uint8
 from common.metrics.sr_protocol import sr_scores
 from superres.data import EvalImage
