@@ -9,7 +9,7 @@ from common.core.console import log
 from common.core.errors import UserError
 from superres.upscale_command import DENOISE
 
-DEFAULT_MODELS = "default,clean"
+DEFAULT_MODELS = "default,gan,clean"  # the embedded models, so a first run shows the choice there is
 
 
 def _box(text: str) -> tuple[int, int, int, int]:
