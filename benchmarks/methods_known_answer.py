@@ -6,9 +6,10 @@
 The same domains (BSDS400 halves, B through the hidden transform T), crops, widths and depth as the presets'
 runs (64 px, ngf 32, ndf 32, 6 blocks), trained with `translate train --method M` for as many steps as fit in S
 seconds (default: the `<task>_default` CycleGAN run's own training time, read from its result.json, else from the
-committed `benchmarks/results/cyclegan_presets/<task>_default.json`) at the pace of a 12-step timing run. On a CPU
-shared with other work a timing run is slow and noisy; `--steps M=N` then fixes a method's steps instead, e.g. from
-the pace of an earlier run on an idle CPU (the tasks cost the same per step: same crops, widths and depth).
+committed `benchmarks/results/cyclegan_presets/<task>_default.json`) at the pace of a 12-step timing run. That budget
+was measured in another session, on a machine whose speed varies: `--cyclegan-steps 2000` instead makes it the
+time a CycleGAN timing run made now takes for 2000 steps, so that every pace in the comparison is measured under
+the same conditions. `--steps M=N` fixes a method's steps (no timing run).
 A->B is scored as there: PSNR against T(x) on the 40 held-out images, next to doing nothing.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ from benchmarks.cyclegan_hidden_transform import build_domains, psnr  # noqa: E4
 from benchmarks.cyclegan_presets import TASKS, run_folder  # noqa: E402
 
 CROP, NGF, BLOCKS = 64, 32, 6
+TIMING_STEPS = 12
 
 
 def train(method: str, data: Path, run: Path, steps: int) -> float:
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["cut", "fastcut"])
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--steps", nargs="+", default=[], metavar="METHOD=N", help="fixed steps for a method (no timing run)")
+    parser.add_argument("--cyclegan-steps", type=int, help="budget: this many CycleGAN steps at the pace of a timing run made now")
     parser.add_argument("--workdir", type=Path, default=ROOT / "runs" / "cyclegan_presets")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cyclegan_presets")
     args = parser.parse_args()
@@ -66,14 +69,19 @@ def main() -> None:
     transform = TASKS[args.task]
     data = args.workdir / f"{args.task}_methods" / "data"
     test_images = build_domains(data, short_side=CROP + CROP // 4, transform=transform)
-    budget = args.seconds or cyclegan_default_seconds(args.workdir, args.task)
+    if args.cyclegan_steps:
+        cyclegan_pace = train("cyclegan", data, args.workdir / f"{args.task}_cyclegan_timing", TIMING_STEPS)
+        budget = args.cyclegan_steps * cyclegan_pace
+        print(f"cyclegan: {cyclegan_pace:.3f} s/step in the timing run -> budget {budget:.0f} s for {args.cyclegan_steps} steps", flush=True)
+    else:
+        budget = args.seconds or cyclegan_default_seconds(args.workdir, args.task)
     fixed_steps = {method: int(n) for method, n in (item.split("=") for item in args.steps)}
     for method in args.methods:
         if method in fixed_steps:
             steps = fixed_steps[method]
             print(f"{method}: {steps} steps as asked (budget {budget:.0f} s)", flush=True)
         else:
-            pace = train(method, data, args.workdir / f"{args.task}_{method}_timing", 12)
+            pace = train(method, data, args.workdir / f"{args.task}_{method}_timing", TIMING_STEPS)
             steps = max(50, int(budget / pace) // 50 * 50)
             print(f"{method}: {pace:.2f} s/step in the timing run -> {steps} steps for {budget:.0f} s", flush=True)
         started = time.perf_counter()
