@@ -69,18 +69,17 @@ def main() -> None:
     transform = TASKS[args.task]
     data = args.workdir / f"{args.task}_methods" / "data"
     test_images = build_domains(data, short_side=CROP + CROP // 4, transform=transform)
-    if args.cyclegan_steps:
-        cyclegan_pace = train("cyclegan", data, args.workdir / f"{args.task}_cyclegan_timing", TIMING_STEPS)
-        budget = args.cyclegan_steps * cyclegan_pace
-        print(f"cyclegan: {cyclegan_pace:.3f} s/step in the timing run -> budget {budget:.0f} s for {args.cyclegan_steps} steps", flush=True)
-    else:
-        budget = args.seconds or cyclegan_default_seconds(args.workdir, args.task)
+    budget = None if args.cyclegan_steps else args.seconds or cyclegan_default_seconds(args.workdir, args.task)
     fixed_steps = {method: int(n) for method, n in (item.split("=") for item in args.steps)}
     for method in args.methods:
         if method in fixed_steps:
             steps = fixed_steps[method]
-            print(f"{method}: {steps} steps as asked (budget {budget:.0f} s)", flush=True)
+            print(f"{method}: {steps} steps as asked (budget {budget or 0:.0f} s)", flush=True)
         else:
+            if args.cyclegan_steps:  # timed right before the method, so that both paces share the machine's state
+                cyclegan_pace = train("cyclegan", data, args.workdir / f"{args.task}_cyclegan_timing", TIMING_STEPS)
+                budget = args.cyclegan_steps * cyclegan_pace
+                print(f"cyclegan: {cyclegan_pace:.3f} s/step in the timing run -> {budget:.0f} s for {args.cyclegan_steps} steps", flush=True)
             pace = train(method, data, args.workdir / f"{args.task}_{method}_timing", TIMING_STEPS)
             steps = max(50, int(budget / pace) // 50 * 50)
             print(f"{method}: {pace:.2f} s/step in the timing run -> {steps} steps for {budget:.0f} s", flush=True)
