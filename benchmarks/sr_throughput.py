@@ -100,7 +100,7 @@ def main() -> None:
     peak = matmul_gflops(args.repeats)
     rows = [row for name, model, shipped in models for row in bench_model(name, model, args.size, args.repeats, calib, shipped)]
     print(f"threads {torch.get_num_threads()}, input {args.size}x{args.size} -> x4; 2048^2 fp32 matmul: {peak:.1f} GFLOP/s\n")
-    print(f"| model | path | s / image | output MP/s | vs eager | conv GFLOP/s (% of matmul) |")
+    print("| model | path | s / image | output MP/s | vs eager | conv GFLOP/s (% of matmul) |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         eager = next(r for r in rows if r["model"] == row["model"] and r["path"].startswith("eager"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save since 1.6
 PICKLE_PROTOCOL = 0x80  # the first byte of a pickle of protocol 2+ (torch's legacy format starts with one)
