@@ -1,7 +1,7 @@
-"""The README's picture of the GAN-trained default: `superres compare` grids of degraded photos, stacked.
+"""The README's picture of the GAN-trained model: `superres compare` grids of degraded photos, stacked.
 
-    python benchmarks/gan_default_figure.py [-o docs/gan_default_compare.png] \\
-        [--models fidelity,default@0,default,../shared/data/released/realesr-general-x4v3.pth]
+    python benchmarks/gan_figure.py [-o docs/gan_compare.png] \\
+        [--models default,gan@0,gan,../shared/data/released/realesr-general-x4v3.pth]
 
 Each row is one image of Set14 (shown, never chosen on) through the seeded real-world recipe of
 `superres eval --degraded`, then `superres compare --reference HR` on its crop: bicubic, the models, the ground

@@ -8,13 +8,13 @@ Sets (every LR made by the seeded real-world recipe, ``superres eval --degraded`
 - ``Set5``, ``Set14``: report only, never used to choose anything;
 - ``cats``: the first 40 cat photos of cat2dog's testA (report only).
 
-Models: ``bicubic``; anything ``--model`` takes (``default``, ``fidelity``, ``clean``, a run folder, a released
+Models: ``bicubic``; anything ``--model`` takes (``default``, ``gan``, ``clean``, a run folder, a released
 ``.pth``); ``NAME@S`` sets the denoise strength of an embedded model; ``LABEL@S=blend:DETAIL,DENOISE`` blends two run
 folders or weight files at strength S (as ``--denoise`` blends the shipped pair); ``int8`` / ``int8:NAME`` the shipped
 int8 file of ``default`` / of embedded model NAME.
 LPIPS: VGG16 and the v0.1 heads from ../shared/data/weights (LPIPS on RGB with the protocol's border crop).
 ``--niqe`` adds NIQE (no reference, lower is more natural; BasicSR's pristine model, border 4) on the images large
-enough for it (two 96-pixel blocks after the border: Set5 and Set14; val's and cats' photos are too small).
+enough for it (two 96-pixel blocks after the border: all of Set5 and Set14, few of the small val and cats photos).
 """
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-NIQE_BLOCK = 96
 SETS = {"val": (SHARED / "translate" / "cat2dog" / "testB", 40), "cats": (SHARED / "translate" / "cat2dog" / "testA", 40),
         "Set5": (SHARED / "sr" / "Set5", None), "Set14": (SHARED / "sr" / "Set14", None)}
 
@@ -77,6 +76,7 @@ def score_set(upscale, pairs, lpips, references, niqe_params=None) -> dict[str, 
     (border 4) with ``niqe_params``."""
     from common.metrics.lpips import lpips_from_features
     from common.metrics.sr_protocol import sr_scores
+    from common.core.errors import UserError
     from superres.evaluate import niqe_score
 
     totals = {"psnr": 0.0, "ssim": 0.0, "lpips": 0.0}
@@ -88,8 +88,11 @@ def score_set(upscale, pairs, lpips, references, niqe_params=None) -> dict[str, 
         totals["psnr"] += psnr.item()
         totals["ssim"] += ssim.item()
         totals["lpips"] += lpips_from_features(features, reference, lpips.heads).item()
-        if niqe_params is not None and min(output.shape[-2:]) - 8 >= NIQE_BLOCK and max(output.shape[-2:]) - 8 >= 2 * NIQE_BLOCK:
-            niqe_values.append(niqe_score(niqe_params, output, 4))
+        if niqe_params is not None:
+            try:
+                niqe_values.append(niqe_score(niqe_params, output, 4))
+            except UserError:  # fewer than two 96-px blocks (common.metrics.niqe says so): left unscored
+                pass
     means = {k: v / len(pairs) for k, v in totals.items()}
     if niqe_values:  # NIQE needs two 96-px blocks: the small photos of val and cats have one, and go unscored
         means |= {"niqe": sum(niqe_values) / len(niqe_values), "niqe_images": len(niqe_values)}
